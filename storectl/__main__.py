@@ -1,0 +1,3 @@
+from storectl.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""The root command: global options, and the command groups, each loaded only when used.
+
+Loading a group imports its services (SQLAlchemy, openpyxl, …); `storectl --help` needs none of
+them, so the groups are listed from the table below and imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+# name → (module, attribute, one-line help). Order is the order of `storectl --help`.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("storectl.cli.setup", "init_app", "Create the shop database and migrate it to the newest schema."),
+    "demo": ("storectl.cli.demo", "app", "Build a complete demo shop from the sample data."),
+    "db": ("storectl.cli.db", "app", "Database: path, migrations, backup, integrity check."),
+    "config": ("storectl.cli.config", "app", "Shop settings kept in the database."),
+    "store": ("storectl.cli.catalogue", "store_app", "Stores and warehouses."),
+    "staff": ("storectl.cli.catalogue", "staff_app", "Staff, their stores and roles."),
+    "supplier": ("storectl.cli.catalogue", "supplier_app", "Suppliers."),
+    "product": ("storectl.cli.catalogue", "product_app", "The catalogue: serial and quantity products."),
+    "customer": ("storectl.cli.customer", "app", "Customers, payments, statements and balances."),
+    "import": ("storectl.cli.setup", "import_app", "Bulk import of catalogue data from .csv or .xlsx."),
+    "stock": ("storectl.cli.stock", "app", "Receive, take out, list, count stock."),
+    "sn": ("storectl.cli.stock", "sn_app", "Find a unit by any of its codes, with its history."),
+    "transfer": ("storectl.cli.transfer", "app", "Move stock between stores (in transit until received)."),
+    "price": ("storectl.cli.price", "app", "List prices and prices per customer, group or level."),
+    "sell": ("storectl.cli.sale", "sell_app", "Sell units and quantities: prints the receipt."),
+    "sale": ("storectl.cli.sale", "app", "Show and list sales."),
+    "return": ("storectl.cli.sale", "return_app", "Return all or some lines of a sale."),
+    "member": ("storectl.cli.member", "app", "Members: enrol, show, daily check-in."),
+    "points": ("storectl.cli.points", "app", "Points ledger, check-in rules, adjustments, expiry."),
+    "level": ("storectl.cli.points", "level_app", "Member levels by lifetime spend."),
+    "channel": ("storectl.cli.member", "channel_app", "Acquisition channels."),
+    "qr": ("storectl.cli.qr", "app", "QR codes for channels, staff and units; printable sheets."),
+    "report": ("storectl.cli.report", "app", "Daily, staff, store, product and channel reports; month end."),
+    "period": ("storectl.cli.report", "period_app", "Close and reopen accounting months."),
+    "audit": ("storectl.cli.setup", "audit_app", "The append-only log of who changed what."),
+}
+
+
+class _Placeholder(TyperCommand):
+    """Stands in for a group in help listings without importing it."""
+
+    def __init__(self, name: str, help_text: str) -> None:
+        super().__init__(name=name, help=help_text, short_help=help_text)
+
+
+class LazyGroup(TyperGroup):
+    def list_commands(self, ctx) -> list[str]:
+        return [name for name in COMMANDS if _available(name)]
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in COMMANDS or not _available(cmd_name):
+            return None
+        return _Placeholder(cmd_name, COMMANDS[cmd_name][2])
+
+    def resolve_command(self, ctx, args: list[str]):
+        cmd_name = str(args[0]) if args else None
+        if cmd_name in COMMANDS and _available(cmd_name):
+            from storectl.cli.common import state
+
+            command = load(cmd_name)
+            state.command = cmd_name
+            if hasattr(command, "commands") and len(args) > 1 and not args[1].startswith("-"):
+                state.command = f"{cmd_name} {args[1]}"
+            return cmd_name, command, args[1:]
+        return super().resolve_command(ctx, args)
+
+
+def _available(name: str) -> bool:
+    return importlib.util.find_spec(COMMANDS[name][0]) is not None
+
+
+def load(name: str):
+    module, attr, _ = COMMANDS[name]
+    sub = getattr(importlib.import_module(module), attr)
+    command = typer.main.get_command(sub)
+    command.name = name
+    return command
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    name="storectl",
+    help="storectl — the back office of a small electronics shop. Every command takes --json.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from storectl import __version__
+
+        typer.echo(f"storectl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[
+        Optional[str],
+        typer.Option("--db", envvar="STORECTL_DB", help="Database file or SQLAlchemy URL.", show_envvar=True),
+    ] = None,
+    operator: Annotated[
+        Optional[str],
+        typer.Option("--operator", envvar="STORECTL_OPERATOR", help="Who is typing (a staff code).", show_envvar=True),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """storectl — the back office of a small electronics shop."""
+    from storectl.cli.common import state
+
+    state.db = db
+    state.operator = operator
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,55 @@
+"""What every command shares: the --json option, the database in use, the write transaction."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from storectl.output import emit, guard, notice  # noqa: F401  (re-exported for the command modules)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
+StoreOpt = Annotated[Optional[str], typer.Option("--store", help="Store code.")]
+PeriodOpt = Annotated[Optional[str], typer.Option("--period", "-p", help="2026-11, 2026-11-03, 2026Q4, 2026 or A..B.")]
+
+
+class State:
+    """Set by the root callback from --db / --operator and their environment variables."""
+
+    db: Optional[str] = None
+    operator: Optional[str] = None
+    command: str = ""  # e.g. "stock in", set when the root resolves the command
+
+
+state = State()
+
+
+def operator() -> str:
+    if state.operator and state.operator.strip():
+        return state.operator.strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001  (no user name in some containers)
+        return "unknown"
+
+
+def database():
+    from storectl.db import Database, resolve_url
+
+    return Database(resolve_url(state.db), operator=operator(), pin=os.environ.get("STORECTL_PIN"))
+
+
+def command_name() -> str:
+    return state.command
+
+
+def write():
+    """The command's one write transaction (BEGIN IMMEDIATE … COMMIT, audited)."""
+    return database().write(command_name())
+
+
+def read():
+    """The command's one read snapshot."""
+    return database().read(command_name())

@@ -1,0 +1,86 @@
+"""`storectl customer …`: trade and retail customers and their accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.output import money, table
+
+app = typer.Typer(no_args_is_help=True, help="Customers, payments, statements and balances.")
+
+
+@app.command("add")
+def add(
+    code: Annotated[str, typer.Argument(help="Customer code (text).")],
+    name: Annotated[str, typer.Argument(help="Name.")],
+    phone: Annotated[Optional[str], typer.Option("--phone")] = None,
+    group: Annotated[str, typer.Option("--group", help="Price group, e.g. 批发.")] = "",
+    credit_limit: Annotated[str, typer.Option("--credit-limit", help="How much they may owe.")] = "0",
+    json_: JsonOpt = False,
+) -> None:
+    """Add a customer.
+
+    Example: storectl customer add C001 深圳市宝安区鑫达通讯店 --group 批发 --credit-limit 50000
+    """
+    from storectl.money import parse_money
+    from storectl.services import catalogue
+
+    with guard(json_):
+        limit = parse_money(credit_limit, what="credit limit")
+        with write() as s:
+            result = catalogue.add_customer(s, code=code, name=name, phone=phone, group=group, credit_limit_cents=limit)
+        emit(result, json_, lambda r: notice(f"added customer {r['code']}: {r['name']}"))
+
+
+@app.command("list")
+def list_(
+    group: Annotated[Optional[str], typer.Option("--group")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List customers with their balances.
+
+    Example: storectl customer list --group 批发
+    """
+    from storectl.services import catalogue
+
+    with guard(json_):
+        with read() as s:
+            rows = catalogue.list_customers(s, group=group)
+        emit(
+            rows,
+            json_,
+            lambda rs: table(
+                "customers", ["code", "name", "phone", "group", "credit limit", "owes"],
+                [(r["code"], r["name"], r["phone"] or "", r["group"], money(r["credit_limit"]), money(r["balance"])) for r in rs],
+                right=["credit limit", "owes"],
+            ),
+        )
+
+
+@app.command("show")
+def show(
+    code: Annotated[str, typer.Argument(help="Customer code or member phone.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show one customer.
+
+    Example: storectl customer show C001
+    """
+    from storectl.services import catalogue
+
+    with guard(json_):
+        with read() as s:
+            r = catalogue.show_customer(s, code)
+        emit(
+            r,
+            json_,
+            lambda r: table(
+                f"{r['code']}  {r['name']}", ["field", "value"],
+                [("phone", r["phone"] or ""), ("group", r["group"]), ("credit limit", money(r["credit_limit"])),
+                 ("owes", money(r["balance"])), ("member", "yes" if r["member"] else "no"),
+                 ("level", r["level"] or ""), ("points", r["points"])],
+            ),
+        )

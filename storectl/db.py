@@ -1,0 +1,263 @@
+"""Engine, connection settings, the read snapshot and the one write transaction per command.
+
+SQLite: WAL, foreign keys, a busy timeout, synchronous=NORMAL; pysqlite's own transaction
+handling is switched off and we issue `BEGIN IMMEDIATE` ourselves for writes, because the driver's
+deferred BEGIN lets two processes read the same unit as in stock and both sell it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlmodel import Session, create_engine
+
+from storectl import clock
+from storectl.errors import StoreError
+
+# The newest Alembic revision; a test proves it equals the migrations' head.
+SCHEMA_HEAD = "0005"
+APP_NAME = "storectl"
+
+
+def default_db_path() -> Path:
+    import typer  # only to find the per-user folder the spec names
+
+    return Path(typer.get_app_dir(APP_NAME)) / "store.db"
+
+
+def resolve_url(db: str | None) -> str:
+    """--db / STORECTL_DB / the default, as an SQLAlchemy URL."""
+    value = (db or os.environ.get("STORECTL_DB") or "").strip()
+    if not value:
+        value = str(default_db_path())
+    if "://" in value:
+        try:
+            make_url(value)
+        except Exception:
+            raise StoreError("invalid_input", f"{value!r} is not a database URL", "use a file path or sqlite:///path/to/store.db") from None
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        return None
+    return Path(database)
+
+
+def busy_timeout_ms() -> int:
+    try:
+        return max(0, int(os.environ.get("STORECTL_BUSY_TIMEOUT_MS", "15000")))
+    except ValueError:
+        return 15000
+
+
+def _sqlite_engine(url: str) -> Engine:
+    timeout = busy_timeout_ms()
+    engine = create_engine(url, connect_args={"timeout": timeout / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {timeout}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        mode = conn.get_execution_options().get("storectl_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _is_locked(exc: BaseException) -> bool:
+    msg = str(exc).lower()
+    return "database is locked" in msg or "database is busy" in msg or "could not obtain lock" in msg
+
+
+def translate_db_error(exc: Exception) -> StoreError | None:
+    """Turn a driver error that bad input or the environment can cause into a StoreError."""
+    msg = str(getattr(exc, "orig", exc))
+    if isinstance(exc, OperationalError) and _is_locked(exc):
+        return StoreError("busy", "the database is busy: another command held it too long", "try again in a moment")
+    if isinstance(exc, IntegrityError):
+        return StoreError("conflict", f"the database refused the change: {msg}", "check the codes for duplicates")
+    if isinstance(exc, DatabaseError) and ("not a database" in msg or "malformed" in msg):
+        return StoreError("invalid_input", f"the file is not a storectl database ({msg})", "point --db at a storectl database, or run storectl init on a new path")
+    if isinstance(exc, OperationalError) and ("unable to open" in msg or "readonly" in msg or "disk i/o" in msg):
+        return StoreError("invalid_input", f"cannot open the database: {msg}", "check the path given by --db or STORECTL_DB and its permissions")
+    if isinstance(exc, OperationalError) and "no such table" in msg:
+        return StoreError("db_not_initialized", "the database has no storectl tables", "storectl init")
+    return None
+
+
+class Database:
+    """One database: its URL, engine, and the sessions commands run in."""
+
+    def __init__(self, url: str, *, operator: str = "", pin: str | None = None) -> None:
+        self.url = url
+        self.operator = operator
+        self.pin = pin
+        self.path = sqlite_path(url)
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if self.is_sqlite:
+                self._engine = _sqlite_engine(self.url)
+            else:
+                self._engine = create_engine(self.url, pool_pre_ping=False)
+        return self._engine
+
+    # --- readiness -------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.path is None or self.path.exists()
+
+    def current_revision(self) -> str | None:
+        """The Alembic revision stamped in the database, or None when it has none."""
+        if not self.exists():
+            return None
+        try:
+            with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    found = conn.exec_driver_sql(
+                        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+                    ).first()
+                else:
+                    found = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
+                if not found:
+                    return None
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (DatabaseError, OperationalError) as exc:
+            raise (translate_db_error(exc) or exc) from None
+
+    def ensure_ready(self) -> None:
+        """Refuse a database that is missing, not initialised or behind head. Never migrates."""
+        rev = self.current_revision()
+        if rev is None:
+            where = f" at {self.path}" if self.path else ""
+            raise StoreError("db_not_initialized", f"no storectl database{where}", "storectl init")
+        if rev != SCHEMA_HEAD:
+            raise StoreError(
+                "db_not_migrated",
+                f"the database is at revision {rev}, this storectl needs {SCHEMA_HEAD}",
+                "storectl db upgrade",
+            )
+
+    # --- sessions --------------------------------------------------------------------------
+
+    def _session(self, *, write: bool, command: str) -> Session:
+        engine = self.engine.execution_options(storectl_begin="IMMEDIATE") if write else self.engine
+        session = Session(engine, expire_on_commit=False, autoflush=True)
+        session.info.update(operator=self.operator, pin=self.pin, command=command, docs=[], write=write, now=clock.now(), db=self)
+        return session
+
+    @contextmanager
+    def read(self, command: str = "") -> Iterator[Session]:
+        """A read-only snapshot: one transaction, rolled back at the end."""
+        self.ensure_ready()
+        session = self._session(write=False, command=command)
+        try:
+            yield session
+        except (DatabaseError, OperationalError) as exc:
+            raise (translate_db_error(exc) or exc) from None
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
+    def write(self, command: str) -> Iterator[Session]:
+        """The one transaction of a write command: BEGIN IMMEDIATE … COMMIT, with its audit row."""
+        self.ensure_ready()
+        session = self._session(write=True, command=command)
+        try:
+            session.connection()  # BEGIN IMMEDIATE now, before any read
+            yield session
+            record_audit(session, outcome="ok")
+            session.commit()
+        except StoreError as err:
+            session.rollback()
+            if err.code == "forbidden":
+                self._audit_refusal(command, err)
+            raise
+        except (DatabaseError, OperationalError) as exc:
+            session.rollback()
+            raise (translate_db_error(exc) or exc) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _audit_refusal(self, command: str, err: StoreError) -> None:
+        session = self._session(write=True, command=command)
+        try:
+            record_audit(session, outcome=err.code, detail=err.message)
+            session.commit()
+        finally:
+            session.close()
+
+
+def record_audit(session: Session, *, outcome: str, detail: str = "") -> None:
+    from storectl.models import Audit
+
+    info = session.info
+    session.add(
+        Audit(
+            at=info["now"],
+            operator=info.get("operator") or "",
+            command=info.get("command") or "",
+            docs=",".join(info.get("docs") or []),
+            outcome=outcome,
+            detail=detail[:500],
+        )
+    )
+    session.flush()
+
+
+def now_of(session: Session):
+    """The command's clock reading (one per command, so every row of it has the same time)."""
+    return session.info["now"]
+
+
+def operator_of(session: Session) -> str:
+    return session.info.get("operator") or ""
+
+
+def next_doc_no(session: Session, prefix: str) -> str:
+    """The next readable document id (`S-000012`); safe under concurrent writers."""
+    row = session.execute(
+        text("UPDATE doc_counter SET last = last + 1 WHERE prefix = :p RETURNING last"), {"p": prefix}
+    ).first()
+    if row is None:
+        session.execute(text("INSERT INTO doc_counter (prefix, last) VALUES (:p, 1)"), {"p": prefix})
+        number = 1
+    else:
+        number = row[0]
+    doc = f"{prefix}-{number:06d}"
+    session.info.setdefault("docs", []).append(doc)
+    return doc
+
+
+def create_database_file(path: Path) -> None:
+    """Create an empty database file readable by its owner only, before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)

@@ -1,0 +1,129 @@
+"""Rendering: one JSON document on stdout, or Rich tables for people; errors and exit codes.
+
+This is the only place that turns a StoreError into text or JSON and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import typer
+
+from storectl.errors import StoreError
+
+EXIT_USER = 1
+EXIT_INTERNAL = 70  # a bug, not the user's fault: never 0, 1 or 2
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, (datetime, date)):
+        return obj.isoformat()
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
+    """Print a command's result: the JSON document, or the human rendering."""
+    if as_json:
+        sys.stdout.write(dumps(data) + "\n")
+        return
+    if human is not None:
+        human(data)
+    else:
+        console().print(dumps(data))
+
+
+def notice(message: str) -> None:
+    """A confirmation or progress note: always stderr, so stdout stays one document."""
+    console(stderr=True).print(message)
+
+
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    right: Iterable[str] = (),
+    caption: str | None = None,
+) -> None:
+    from rich.table import Table
+
+    right = set(right)
+    t = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    for col in columns:
+        t.add_column(col, justify="right" if col in right else "left", overflow="fold")
+    count = 0
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+        count += 1
+    if count == 0:
+        t.add_row(*(["(none)"] + [""] * (len(columns) - 1)))
+    console().print(t)
+
+
+def money(text_amount: str | None) -> str:
+    """'4999.50' (the JSON form) → '¥4,999.50' for people."""
+    if text_amount is None:
+        return ""
+    negative = text_amount.startswith("-")
+    whole, _, frac = text_amount.lstrip("-").partition(".")
+    shown = f"¥{int(whole):,}.{frac or '00'}"
+    return "-" + shown if negative else shown
+
+
+def render_error(err: StoreError, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(dumps(err.as_dict()) + "\n")
+        return
+    from rich.markup import escape
+
+    out = console(stderr=True)
+    out.print(f"[bold red]error[/] ({err.code}): {escape(err.message)}")
+    if err.hint:
+        out.print(f"[dim]hint:[/] {escape(err.hint)}")
+
+
+@contextmanager
+def guard(as_json: bool) -> Iterator[None]:
+    """Run a command body: StoreError → message and exit 1; a bug → short message and exit 70."""
+    try:
+        yield
+    except StoreError as err:
+        render_error(err, as_json)
+        raise typer.Exit(EXIT_USER) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except KeyboardInterrupt:
+        console(stderr=True).print("interrupted: nothing was saved")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001
+        from storectl.db import translate_db_error
+
+        mapped = translate_db_error(exc)
+        if mapped is not None:
+            render_error(mapped, as_json)
+            raise typer.Exit(EXIT_USER) from None
+        if os.environ.get("STORECTL_DEBUG"):
+            raise
+        err = {"error": {"code": "internal", "message": f"storectl failed: {type(exc).__name__}: {exc}", "hint": "this is a bug; rerun with STORECTL_DEBUG=1 for details and report it"}}
+        if as_json:
+            sys.stdout.write(dumps(err) + "\n")
+        else:
+            console(stderr=True).print(f"[bold red]internal error[/]: {type(exc).__name__}: {exc}")
+        raise typer.Exit(EXIT_INTERNAL) from None

@@ -1,0 +1,148 @@
+"""Creating the shop, checking its integrity and invariants, backups, and the audit log."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from storectl.db import SCHEMA_HEAD, Database
+from storectl.errors import StoreError, invalid
+from storectl.models import Audit, Setting
+
+# Each area's module may define `invariants(session) -> list[dict]` ({"check", "doc", "message"});
+# `db check` runs them all.
+INVARIANT_MODULES = (
+    "storectl.services.inventory",
+    "storectl.services.sales",
+    "storectl.services.receivables",
+    "storectl.services.points",
+)
+
+
+def init(db: Database, *, shop_name: str | None = None, timezone_name: str | None = None) -> dict:
+    """Create the database (owner-only file) and migrate it to head; safe to run again."""
+    from storectl import migrate
+    from storectl.services import settings
+
+    if timezone_name is not None:
+        settings.KEYS["timezone"].validate(timezone_name)
+    if shop_name is not None:
+        settings.KEYS["shop.name"].validate(shop_name)
+    before, after = migrate.upgrade(db)
+    with db.write("init") as session:
+        created = before is None
+        for key, value in (("shop.name", shop_name), ("timezone", timezone_name)):
+            if value is not None:
+                settings.set_value(session, key, value)
+            elif created and session.get(Setting, key) is None:
+                session.add(Setting(key=key, value=settings.KEYS[key].default()))
+    return {"path": db.path and str(db.path) or db.url, "created": created, "from": before, "revision": after}
+
+
+def upgrade(db: Database) -> dict:
+    from storectl import migrate
+
+    if db.current_revision() is None:
+        raise StoreError("db_not_initialized", "no storectl database here to upgrade", "storectl init")
+    before, after = migrate.upgrade(db)
+    return {"from": before, "revision": after, "head": SCHEMA_HEAD}
+
+
+def current(db: Database) -> dict:
+    rev = db.current_revision()
+    return {"revision": rev, "head": SCHEMA_HEAD, "up_to_date": rev == SCHEMA_HEAD}
+
+
+def check(db: Database) -> list[dict]:
+    """Integrity check, foreign keys, and every area's ledger invariants; [] when all is well."""
+    problems: list[dict] = []
+    with db.read("db check") as session:
+        if db.is_sqlite:
+            for (result,) in session.execute(text("PRAGMA integrity_check")):
+                if result != "ok":
+                    problems.append({"check": "integrity", "doc": None, "message": result})
+            for row in session.execute(text("PRAGMA foreign_key_check")):
+                problems.append({"check": "foreign_key", "doc": None, "message": f"table {row[0]} row {row[1]} refers to a missing {row[2]}"})
+        for name in INVARIANT_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError:
+                continue
+            checker = getattr(module, "invariants", None)
+            if checker is not None:
+                problems.extend(checker(session))
+    return problems
+
+
+def backup(db: Database, *, to: str | None = None, keep: int | None = None) -> dict:
+    """A consistent online copy with SQLite's backup API, readable by the owner only."""
+    import sqlite3
+
+    if not db.is_sqlite or db.path is None:
+        raise invalid(
+            "db backup copies SQLite files; this database is on a server",
+            "use the server's own tool, e.g. pg_dump -Fc DBNAME > storectl.dump",
+        )
+    db.ensure_ready()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    if to:
+        target = Path(to).expanduser()
+        if target.is_dir():
+            target = target / f"store-{stamp}.db"
+    else:
+        target = db.path.parent / "backups" / f"store-{stamp}.db"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise invalid(f"{target} exists already", "give another --to, or remove it first")
+        tmp = target.with_name(target.name + ".part")
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.close(fd)
+        src = sqlite3.connect(str(db.path), timeout=30)
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+            src.close()
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise invalid(f"cannot write the backup: {exc.strerror or exc}", "check the --to folder exists and is writable") from None
+    removed = _prune(target.parent, keep) if keep else []
+    return {"path": str(target), "bytes": target.stat().st_size, "removed": removed}
+
+
+def _prune(folder: Path, keep: int) -> list[str]:
+    backups = sorted(folder.glob("store-*.db"))
+    old = backups[: max(0, len(backups) - keep)]
+    for p in old:
+        p.unlink()
+    return [str(p) for p in old]
+
+
+def audit_log(session: Session, *, since=None, limit: int = 200) -> list[dict]:  # noqa: ANN001
+    from storectl.services.settings import local_iso
+
+    query = select(Audit).order_by(Audit.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(Audit.at >= since)
+    rows = list(session.exec(query))
+    rows.reverse()
+    return [
+        {
+            "at": local_iso(session, r.at),
+            "operator": r.operator,
+            "command": r.command,
+            "docs": [d for d in r.docs.split(",") if d],
+            "outcome": r.outcome,
+            "detail": r.detail,
+        }
+        for r in rows
+    ]

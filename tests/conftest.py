@@ -1,0 +1,111 @@
+"""Every test gets its own real SQLite file (or PostgreSQL schema) and a fixed clock."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from storectl.cli import app
+
+NOW = "2026-11-02T10:00:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORECTL_DB", str(tmp_path / "store.db"))
+    monkeypatch.setenv("STORECTL_NOW", NOW)
+    monkeypatch.setenv("STORECTL_OPERATOR", "tester")
+    for var in ("STORECTL_PIN", "STORECTL_NEW_PIN", "STORECTL_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+
+def run(*args: str, input: str | None = None, env: dict | None = None) -> Result:
+    """Run storectl in-process, as a user would type it."""
+    runner = CliRunner()
+    result = runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+
+        raise AssertionError("".join(traceback.format_exception(result.exception))) from None
+    stderr = result.stderr if hasattr(result, "stderr") else ""
+    return Result(result.exit_code, result.stdout, stderr)
+
+
+def ok(*args: str, input: str | None = None, env: dict | None = None):
+    """Run with --json, assert success and a clean stderr-free JSON stdout; return the document."""
+    result = run(*args, "--json", input=input, env=env)
+    assert result.code == 0, f"storectl {' '.join(args)} failed ({result.code}): {result.stdout}{result.stderr}"
+    return json.loads(result.stdout)
+
+
+def fails(code: str, *args: str, input: str | None = None, env: dict | None = None, exit_code: int = 1) -> dict:
+    """Run with --json, assert it fails with the given error code; return the error object."""
+    result = run(*args, "--json", input=input, env=env)
+    assert result.code == exit_code, f"expected exit {exit_code}, got {result.code}: {result.stdout}{result.stderr}"
+    assert "Traceback" not in result.stdout + result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == code, error
+    return error
+
+
+def storectl_exe() -> list[str]:
+    """The installed command for end-to-end tests (falls back to the module)."""
+    exe = shutil.which("storectl")
+    return [exe] if exe else [sys.executable, "-m", "storectl"]
+
+
+def run_process(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        storectl_exe() + [str(a) for a in args], capture_output=True, text=True, env=full_env, input=input, timeout=timeout
+    )
+
+
+@pytest.fixture
+def shop():
+    """An initialised shop with two stores, staff, a supplier, a phone, a laptop and an accessory."""
+    ok("init", "--shop-name", "测试数码", "--timezone", "Asia/Shanghai")
+    ok("store", "add", "SZ01", "华强北旗舰店")
+    ok("store", "add", "SZ02", "南山科技园店")
+    ok("staff", "add", "E001", "张伟", "--store", "SZ01", "--role", "manager")
+    ok("staff", "add", "E002", "李娜", "--store", "SZ01")
+    ok("staff", "add", "E003", "王磊", "--store", "SZ02")
+    ok("supplier", "add", "SUP01", "深圳市华讯通信器材有限公司")
+    ok("product", "add", "IP17P", "iPhone 17 Pro 256GB", "--brand", "Apple", "--category", "手机",
+       "--price", "8999", "--codes", "IMEI1,IMEI2,SN", "--warranty-months", "12")
+    ok("product", "add", "MBA13", "MacBook Air 13 M4", "--brand", "Apple", "--category", "笔记本",
+       "--price", "7999", "--warranty-months", "12")
+    ok("product", "add", "00123", "数据线 USB-C 1m", "--category", "数据线", "--price", "39", "--no-serial")
+    ok("customer", "add", "C001", "深圳市宝安区鑫达通讯店", "--group", "批发", "--credit-limit", "50000")
+    ok("customer", "add", "C002", "陈晓燕", "--phone", "13800138000")
+    return Path(os.environ["STORECTL_DB"])
+
+
+def imei(body14: str) -> str:
+    """A valid IMEI from its first 14 digits."""
+    from storectl.codes import luhn_check_digit
+
+    return body14 + luhn_check_digit(body14)
