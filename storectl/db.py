@@ -8,6 +8,7 @@ deferred BEGIN lets two processes read the same unit as in stock and both sell i
 from __future__ import annotations
 
 import os
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -88,18 +89,24 @@ def _is_locked(exc: BaseException) -> bool:
     return "database is locked" in msg or "database is busy" in msg or "could not obtain lock" in msg
 
 
+# sqlite3's own errors too: raw_connection() and the backup API raise them unwrapped.
+_OPERATIONAL = (OperationalError, sqlite3.OperationalError)
+_INTEGRITY = (IntegrityError, sqlite3.IntegrityError)
+_DATABASE = (DatabaseError, sqlite3.DatabaseError)
+
+
 def translate_db_error(exc: Exception) -> StoreError | None:
     """Turn a driver error that bad input or the environment can cause into a StoreError."""
     msg = str(getattr(exc, "orig", exc))
-    if isinstance(exc, OperationalError) and _is_locked(exc):
+    if isinstance(exc, _OPERATIONAL) and _is_locked(exc):
         return StoreError("busy", "the database is busy: another command held it too long", "try again in a moment")
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, _INTEGRITY):
         return StoreError("conflict", f"the database refused the change: {msg}", "check the codes for duplicates")
-    if isinstance(exc, DatabaseError) and ("not a database" in msg or "malformed" in msg):
+    if isinstance(exc, _DATABASE) and ("not a database" in msg or "malformed" in msg):
         return StoreError("invalid_input", f"the file is not a storectl database ({msg})", "point --db at a storectl database, or run storectl init on a new path")
-    if isinstance(exc, OperationalError) and ("unable to open" in msg or "readonly" in msg or "disk i/o" in msg):
+    if isinstance(exc, _OPERATIONAL) and ("unable to open" in msg or "readonly" in msg or "disk i/o" in msg):
         return StoreError("invalid_input", f"cannot open the database: {msg}", "check the path given by --db or STORECTL_DB and its permissions")
-    if isinstance(exc, OperationalError) and "no such table" in msg:
+    if isinstance(exc, _OPERATIONAL) and "no such table" in msg:
         return StoreError("db_not_initialized", "the database has no storectl tables", "storectl init")
     return None
 
@@ -107,10 +114,11 @@ def translate_db_error(exc: Exception) -> StoreError | None:
 class Database:
     """One database: its URL, engine, and the sessions commands run in."""
 
-    def __init__(self, url: str, *, operator: str = "", pin: str | None = None) -> None:
+    def __init__(self, url: str, *, operator: str = "", pin: str | None = None, pin_prompt=None) -> None:  # noqa: ANN001
         self.url = url
         self.operator = operator
         self.pin = pin
+        self.pin_prompt = pin_prompt  # asks for a PIN when a manager-only action needs one
         self.path = sqlite_path(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._engine: Engine | None = None
@@ -121,7 +129,10 @@ class Database:
             if self.is_sqlite:
                 self._engine = _sqlite_engine(self.url)
             else:
-                self._engine = create_engine(self.url, pool_pre_ping=False)
+                from sqlalchemy.pool import NullPool
+
+                # one command, one connection: nothing idles on a shared server
+                self._engine = create_engine(self.url, poolclass=NullPool)
         return self._engine
 
     # --- readiness -------------------------------------------------------------------------
@@ -165,7 +176,9 @@ class Database:
     def _session(self, *, write: bool, command: str) -> Session:
         engine = self.engine.execution_options(storectl_begin="IMMEDIATE") if write else self.engine
         session = Session(engine, expire_on_commit=False, autoflush=True)
-        session.info.update(operator=self.operator, pin=self.pin, command=command, docs=[], write=write, now=clock.now(), db=self)
+        session.info.update(
+            operator=self.operator, pin=self.pin, pin_prompt=self.pin_prompt, command=command, docs=[], write=write, now=clock.now(), db=self
+        )
         return session
 
     @contextmanager

@@ -88,6 +88,30 @@ def staff_list(
         emit(rows, json_, lambda rs: table("staff", ["code", "name", "store", "role", "PIN"], [(r["code"], r["name"], r["store"], r["role"], "yes" if r["has_pin"] else "") for r in rs]))
 
 
+@staff_app.command("set-pin")
+def staff_set_pin(
+    code: Annotated[str, typer.Argument(help="Staff code.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Set a staff member's PIN: from a hidden prompt, or STORECTL_NEW_PIN for scripts.
+
+    Once any manager has a PIN, manager-only actions need a manager operator and their PIN.
+    Example: storectl --operator E001 staff set-pin E001
+    """
+    import os
+
+    from storectl.services import auth
+
+    with guard(json_):
+        pin = os.environ.get("STORECTL_NEW_PIN")
+        if pin is None:
+            pin = typer.prompt(f"new PIN for {code}", hide_input=True, confirmation_prompt=True, err=True)
+        auth.validate_pin(pin)
+        with write() as s:
+            result = auth.set_pin(s, code=code, pin=pin)
+        emit(result, json_, lambda r: notice(f"PIN set for {r['staff']}" + (" — manager-only actions now need a manager's PIN" if r["pins_in_force"] else "")))
+
+
 @supplier_app.command("add")
 def supplier_add(
     code: Annotated[str, typer.Argument(help="Supplier code.")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -35,10 +36,20 @@ def operator() -> str:
         return "unknown"
 
 
+def _prompt_pin(label: str) -> str:
+    return typer.prompt(label, hide_input=True, err=True)
+
+
 def database():
     from storectl.db import Database, resolve_url
 
-    return Database(resolve_url(state.db), operator=operator(), pin=os.environ.get("STORECTL_PIN"))
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    return Database(
+        resolve_url(state.db),
+        operator=operator(),
+        pin=os.environ.get("STORECTL_PIN"),
+        pin_prompt=_prompt_pin if interactive else None,
+    )
 
 
 def command_name() -> str:

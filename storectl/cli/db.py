@@ -83,3 +83,19 @@ def check(json_: JsonOpt = False) -> None:
             table("db check found problems", ["check", "document", "problem"], [(p["check"], p["doc"] or "", p["message"]) for p in problems])
         if problems:
             raise typer.Exit(1)
+
+
+@app.command()
+def restore(
+    file: Annotated[str, typer.Argument(help="A backup made by storectl db backup.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Replace the database with a backup, after checking the backup is sound.
+
+    Example: storectl db restore /srv/backups/store-20261130-021500.db
+    """
+    from storectl.services import maintenance
+
+    with guard(json_):
+        result = maintenance.restore(database(), source=file)
+        emit(result, json_, lambda r: notice(f"restored {r['from']} → {r['path']}"))

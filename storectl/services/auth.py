@@ -71,5 +71,21 @@ def require_manager(session: Session, action: str) -> None:
             f"{action} is for managers; operator {operator!r} is not a manager",
             "run it as a manager: --operator CODE with STORECTL_PIN",
         )
-    if not verify_pin(session.info.get("pin") or "", staff.pin_hash):
+    pin = session.info.get("pin")
+    if not pin and callable(session.info.get("pin_prompt")):
+        pin = session.info["pin_prompt"](f"PIN for {staff.code} ({staff.name})")
+    if not verify_pin(pin or "", staff.pin_hash):
         raise StoreError("forbidden", f"{action} needs {operator}'s PIN, and it was missing or wrong", "set STORECTL_PIN or type it at the prompt")
+
+
+def set_pin(session: Session, *, code: str, pin: str) -> dict:
+    """Give a staff member a PIN (stored as a salted scrypt hash). Managers only, once PINs exist."""
+    from storectl.services import lookup
+
+    pin = validate_pin(pin)
+    staff = lookup.staff(session, code)
+    require_manager(session, f"setting {staff.code}'s PIN")
+    staff.pin_hash = hash_pin(pin)
+    session.add(staff)
+    session.flush()
+    return {"staff": staff.code, "role": staff.role, "pins_in_force": pins_in_force(session)}

@@ -146,3 +146,35 @@ def audit_log(session: Session, *, since=None, limit: int = 200) -> list[dict]: 
         }
         for r in rows
     ]
+
+
+def restore(db: Database, *, source: str) -> dict:
+    """Replace the database with a backup, after checking the backup is a sound storectl database."""
+    import shutil
+    import sqlite3
+
+    if not db.is_sqlite or db.path is None:
+        raise invalid("db restore replaces SQLite files; this database is on a server", "use pg_restore on the server")
+    src = Path(source).expanduser()
+    if not src.is_file():
+        raise invalid(f"backup {source!r} does not exist", "storectl db backup makes one; give its path")
+    try:
+        conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+        try:
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            rev = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise invalid(f"{src.name} is not a storectl backup ({exc})", "give a file made by storectl db backup") from None
+    if ok != "ok" or rev is None:
+        raise invalid(f"{src.name} fails the integrity check ({ok})", "use an older backup")
+    if rev[0] != SCHEMA_HEAD:
+        raise invalid(f"{src.name} is at schema {rev[0]}, this storectl needs {SCHEMA_HEAD}", "restore it, then storectl db upgrade — or use a newer backup")
+    tmp = db.path.with_name(db.path.name + ".restore")
+    shutil.copyfile(src, tmp)
+    os.chmod(tmp, 0o600)
+    for suffix in ("-wal", "-shm"):
+        Path(str(db.path) + suffix).unlink(missing_ok=True)
+    os.replace(tmp, db.path)
+    return {"path": str(db.path), "from": str(src), "revision": rev[0]}
