@@ -84,3 +84,69 @@ def show(
                  ("level", r["level"] or ""), ("points", r["points"])],
             ),
         )
+
+
+@app.command("pay")
+def pay(
+    code: Annotated[str, typer.Argument(help="Customer code or member phone.")],
+    amount: Annotated[str, typer.Argument(help="Amount paid, e.g. 5000.")],
+    method: Annotated[str, typer.Option("--method", help="cash, card, wechat, alipay or transfer.")] = "cash",
+    json_: JsonOpt = False,
+) -> None:
+    """Take a payment against what the customer owes (not more than that); prints the PAY- id.
+
+    Example: storectl customer pay C001 5000 --method transfer
+    """
+    from storectl.money import parse_money
+    from storectl.services import receivables
+
+    with guard(json_):
+        cents = parse_money(amount, allow_zero=False, what="payment")
+        with write() as s:
+            r = receivables.pay(s, customer=code, amount_cents=cents, method=method)
+        emit(r, json_, lambda r: notice(
+            f"{r['id']}: {r['customer']} paid {money(r['amount'])} by {r['method']}; still owes {money(r['balance'])}"
+        ))
+
+
+@app.command("statement")
+def statement(
+    code: Annotated[str, typer.Argument(help="Customer code or member phone.")],
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="2026-11, 2026Q4, 2026 or A..B.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Opening balance, credit sales, return credits and payments with a running balance, closing.
+
+    Example: storectl customer statement C001 -p 2026-11
+    """
+    from storectl.services import receivables
+
+    with guard(json_):
+        with read() as s:
+            r = receivables.statement(s, customer=code, period=period)
+        emit(r, json_, lambda r: table(
+            f"{r['customer']}  {r['name']}" + (f"  {r['period']}" if r["period"] else ""),
+            ["date", "doc", "kind", "amount", "balance"],
+            [("", "", "opening", "", money(r["opening"]))]
+            + [(l["date"], l["doc"], l["kind"] + (f" ({l['sale']})" if l["kind"] == "return" else ""), money(l["amount"]), money(l["balance"])) for l in r["lines"]]
+            + [("", "", "closing", "", money(r["closing"]))],
+            right=["amount", "balance"],
+        ))
+
+
+@app.command("balances")
+def balances(json_: JsonOpt = False) -> None:
+    """Who owes what, oldest unpaid debt first.
+
+    Example: storectl customer balances --json
+    """
+    from storectl.services import receivables
+
+    with guard(json_):
+        with read() as s:
+            rows = receivables.balances(s)
+        emit(rows, json_, lambda rs: table(
+            "customer balances", ["customer", "name", "owes", "credit limit", "oldest", "days"],
+            [(r["customer"], r["name"], money(r["balance"]), money(r["credit_limit"]), r["oldest"] or "", r["days"] if r["days"] is not None else "") for r in rs],
+            right=["owes", "credit limit", "days"],
+        ))

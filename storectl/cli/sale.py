@@ -1,0 +1,217 @@
+"""`storectl sell`, `storectl sale show|list` and `storectl return`: the till."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, List, Optional
+
+import typer
+
+from storectl.cli.common import JsonOpt, PeriodOpt, emit, guard, read, write
+from storectl.output import console, money, table
+
+sell_app = typer.Typer(help="Sell units and quantities: prints the receipt.")
+app = typer.Typer(no_args_is_help=True, help="Show and list sales.")
+return_app = typer.Typer(help="Return all or some lines of a sale.")
+
+
+ItemsFile = Annotated[Optional[str], typer.Option("--file", help="Items from a .txt (one per line), .csv or .xlsx (a row per item).")]
+
+
+def gather_items(items: list[str] | None, file: str | None) -> list[str]:
+    """Items from the arguments, from --file, or from stdin with '-' (one per line; an empty line ends it)."""
+    from storectl.errors import invalid
+
+    items = list(items or [])
+    if "-" in items:
+        if len(items) > 1 or file:
+            raise invalid("'-' reads the items from stdin; give it alone", "e.g. storectl sell --store SZ01 --staff E002 - < items.txt")
+        if sys.stdin.isatty():
+            sys.stderr.write("scan items, one per line; an empty line or Ctrl-D finishes\n")
+        out = []
+        for raw in sys.stdin:
+            if not raw.strip():
+                break
+            out.append(raw.strip())
+        if not out:  # never let an empty scan mean "the whole sale"
+            raise invalid("no items were read from stdin", "one unit code or SKU[:QTY] per line")
+        return out
+    if file is not None:
+        from pathlib import Path
+
+        from storectl.services import files
+
+        if items:
+            raise invalid("give the items as arguments or with --file, not both", "drop the arguments or --file")
+        if Path(file).suffix.lower() in (".csv", ".xlsx", ".xlsm"):
+            _, rows = files.read_table(file)
+            out = [",".join(v for v in row.values() if v and v.strip()) for _, row in rows]
+        else:
+            out = [text for _, text in files.read_lines(file)]
+        if not out:
+            raise invalid(f"{file} has no items", "one unit code or SKU[:QTY] per line")
+        return out
+    return items
+
+
+def print_receipt(r: dict, *, title: str = "") -> None:
+    """A till receipt: shop, store, staff, time, items with codes and warranty, money, points."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{escape(r['shop'])}[/]  {escape(r['store_name'])} ({r['store']})")
+    out.print(f"{title or '销售单 sale'} [bold]{r['id']}[/]   {r['at'][:16].replace('T', ' ')}   staff {escape(r['staff_name'])} ({r['staff']})")
+    if r["customer"]:
+        out.print(f"customer {escape(r['customer'])} {escape(r['customer_name'] or '')}")
+    items = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col, justify in (("item", "left"), ("code", "left"), ("qty", "right"), ("price", "right"), ("amount", "right")):
+        items.add_column(col, justify=justify, overflow="fold")
+    for line in r["lines"]:
+        code = line["unit"] or line["sku"]
+        items.add_row(escape(line["name"]), code, str(line["qty"]), money(line["price"]), money(line["amount"]))
+        details = []
+        if line["rule"] not in ("list",):
+            details.append(f"price: {line['rule']}")
+        if line["warranty_until"]:
+            details.append(f"warranty until {line['warranty_until']}")
+        if line.get("returned"):
+            details.append(f"returned {line['returned']}")
+        if details:
+            items.add_row(f"  [dim]{escape(', '.join(details))}[/]", "", "", "", "")
+    out.print(items)
+    totals = Table(show_header=False, box=None, pad_edge=False)
+    totals.add_column("what")
+    totals.add_column("amount", justify="right")
+    totals.add_row("[bold]total[/]", f"[bold]{money(r['total'])}[/]")
+    if r["points_redeemed"]:
+        totals.add_row(f"points ({r['points_redeemed']})", money(r["points_value"]))
+    change = r.get("change") not in (None, "0.00")
+    for method, amount in r["payments"].items():
+        if method == "cash" and change:  # the receipt shows the cash handed over, then the change
+            from storectl.money import format_money, parse_money
+
+            amount = format_money(parse_money(amount) + parse_money(r["change"]))
+        totals.add_row(method, money(amount))
+    if change and "cash" not in r["payments"]:
+        totals.add_row("cash", money(r["change"]))
+    if change:
+        totals.add_row("change", money(r["change"]))
+    if r["due"] != "0.00":
+        totals.add_row("[bold]owed[/]", f"[bold]{money(r['due'])}[/]")
+    out.print(totals)
+    if r["member"] is not None:
+        out.print(f"points earned {r['points_earned']}, balance {r['points_balance']}")
+    if r.get("returns"):
+        out.print(f"returns: {', '.join(r['returns'])}")
+
+
+@sell_app.command("sell")
+def sell(
+    items: Annotated[Optional[List[str]], typer.Argument(help="Unit codes (IMEI/SN) or SKU[:QTY]; - reads them from stdin.", show_default=False)] = None,
+    store: Annotated[str, typer.Option("--store", help="Store code.")] = ...,
+    staff: Annotated[str, typer.Option("--staff", help="Salesperson's staff code.")] = ...,
+    customer: Annotated[Optional[str], typer.Option("--customer", help="Customer code or member phone.")] = None,
+    channel: Annotated[Optional[str], typer.Option("--channel", help="Sales channel code.")] = None,
+    price: Annotated[Optional[List[str]], typer.Option("--price", help="ITEM=AMOUNT: a manual price per unit.")] = None,
+    pay: Annotated[Optional[List[str]], typer.Option("--pay", help="METHOD=AMOUNT: cash, card, wechat, alipay, transfer.")] = None,
+    points: Annotated[int, typer.Option("--points", help="Pay with this many points (members).")] = 0,
+    on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
+    file: ItemsFile = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Sell units and quantities; prints the receipt with the S- id.
+
+    Example: storectl sell --store SZ01 --staff E002 356938035643809 00123:2 --pay wechat=9077
+    """
+    from storectl.services import sales
+
+    with guard(json_):
+        overrides = [sales.parse_price_override(p) for p in price or []]
+        payments = [sales.parse_payment(p) for p in pay or []]
+        wanted = gather_items(items, file)
+        with write() as s:
+            result = sales.sell(
+                s, store=store, staff=staff, items=wanted, customer=customer, channel=channel,
+                prices=overrides, payments=payments, points=points, on_credit=on_credit,
+            )
+        emit(result, json_, print_receipt)
+
+
+@app.command("show")
+def show(
+    doc: Annotated[str, typer.Argument(help="Sale id, e.g. S-000012.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show one sale as its receipt, with what has been returned.
+
+    Example: storectl sale show S-000012
+    """
+    from storectl.services import sales
+
+    with guard(json_):
+        with read() as s:
+            result = sales.show_sale(s, doc)
+        emit(result, json_, print_receipt)
+
+
+@app.command("list")
+def list_(
+    period: PeriodOpt = None,
+    store: Annotated[Optional[str], typer.Option("--store", help="Only this store.")] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Only this salesperson.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List sales, oldest first.
+
+    Example: storectl sale list -p 2026-11 --store SZ01
+    """
+    from storectl.services import sales
+
+    with guard(json_):
+        with read() as s:
+            rows = sales.list_sales(s, period=period, store=store, staff=staff)
+        emit(rows, json_, lambda rs: table(
+            "sales", ["id", "at", "store", "staff", "customer", "items", "total", "owed", "returned"],
+            [(r["id"], r["at"][:16].replace("T", " "), r["store"], r["staff"], r["customer"] or "", r["items"],
+              money(r["total"]), money(r["due"]), money(r["returned"])) for r in rs],
+            right=["items", "total", "owed", "returned"],
+        ))
+
+
+@return_app.command("return")
+def return_(
+    doc: Annotated[str, typer.Argument(help="Sale id, e.g. S-000012.")],
+    items: Annotated[Optional[List[str]], typer.Argument(help="Unit codes or SKU[:QTY]; none = the whole sale; - reads stdin.", show_default=False)] = None,
+    refund: Annotated[Optional[str], typer.Option("--refund", help="Refund method (default: the sale's first payment method).")] = None,
+    file: ItemsFile = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Return a whole sale, or some of its items; prints the RT- id.
+
+    Example: storectl return S-000012 356938035643809 --refund wechat
+    """
+    from storectl.services import returns, sales
+
+    with guard(json_):
+        method = sales.parse_method(refund) if refund is not None else None
+        wanted = gather_items(items, file)
+        with write() as s:
+            result = returns.return_sale(s, sale=doc, items=wanted, refund_method=method)
+        emit(result, json_, _print_return)
+
+
+def _print_return(r: dict) -> None:
+    out = console()
+    out.print(f"[bold]{r['id']}[/] return of {r['sale']}   {r['at'][:16].replace('T', ' ')}")
+    table(None, ["item", "code", "qty", "amount"],
+          [(line["name"], line["unit"] or line["sku"], line["qty"], money(line["amount"])) for line in r["lines"]],
+          right=["qty", "amount"])
+    out.print(f"returned {money(r['amount'])}")
+    if r["credit"] != "0.00":
+        out.print(f"less owed: {money(r['credit'])}")
+    if r["refund"] != "0.00":
+        out.print(f"[bold]refund {money(r['refund'])} by {r['refund_method']}[/]")
+    if r["points_restored"] or r["points_reversed"] or r["points_unrecovered"]:
+        out.print(f"points given back {r['points_restored']}, taken back {r['points_reversed']}"
+                  + (f", [bold red]not recoverable {r['points_unrecovered']}[/]" if r["points_unrecovered"] else ""))

@@ -1,0 +1,570 @@
+"""Selling at the till: items, prices, payments, points, credit; and showing and listing sales.
+
+A sale is one transaction: every unit is taken by a guarded UPDATE (`status='in_stock'` at this
+store, checked by rowcount) and every quantity by a guarded decrement, so two clerks racing for
+one phone get one sale and one clean `conflict`. Lines remember their price, rule, cost and
+salesperson, so later price or cost changes never rewrite history.
+
+Payments: money payments plus the value of redeemed points must equal the total. Only cash may
+be more than what is due; the difference is the change, shown on the receipt, and the sale keeps
+the cash actually taken (tendered − change). With `--on-credit` the rest is owed by the customer,
+within their credit limit.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timezone
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from storectl import db
+from storectl.codes import clean_code, normalize_unit_code, split_unit_codes
+from storectl.errors import StoreError, invalid, not_found
+from storectl.models import (
+    Channel,
+    Customer,
+    Movement,
+    Product,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SalePayment,
+    SaleReturn,
+    StockLevel,
+    Staff,
+    Store,
+    Transfer,
+    Unit,
+    UnitCode,
+)
+from storectl.money import format_money, parse_money
+from storectl.services import closing, loyalty, lookup, pricing, settings
+
+METHODS = ("cash", "card", "wechat", "alipay", "transfer")
+ITEM_HINT = "an item is a unit code (IMEI or SN) or SKU[:QTY], e.g. 356938035643809 or 00123:2"
+MAX_QTY = 100_000
+
+
+# --- parsing the till's input -------------------------------------------------------------
+
+
+def parse_method(text: str) -> str:
+    method = (text or "").strip().lower()
+    if method not in METHODS:
+        raise invalid(f"unknown payment method {text.strip()!r}" if method else "the payment method is empty", "one of: " + ", ".join(METHODS))
+    return method
+
+
+def parse_payment(text: str) -> tuple[str, int]:
+    """'cash=100' -> ('cash', 10000)."""
+    method, sep, amount = (text or "").partition("=")
+    if not sep:
+        raise invalid(f"--pay {text!r} is not METHOD=AMOUNT", "e.g. --pay cash=4999 --pay wechat=1000")
+    return parse_method(method), parse_money(amount, allow_zero=False, what=f"payment by {method.strip() or '?'}")
+
+
+def parse_price_override(text: str) -> tuple[str, int]:
+    """'356938035643809=4999' -> ('356938035643809', 499900)."""
+    item, sep, amount = (text or "").rpartition("=")
+    if not sep or not item.strip():
+        raise invalid(f"--price {text!r} is not ITEM=AMOUNT", "e.g. --price 356938035643809=8500 or --price 00123=35")
+    return item.strip(), parse_money(amount, what=f"price {text.strip()!r}")
+
+
+def _qty(text: str, whole: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or not (1 <= int(text) <= MAX_QTY):
+        raise invalid(f"quantity in {whole!r} must be a whole number from 1 to {MAX_QTY}", ITEM_HINT)
+    return int(text)
+
+
+def parse_sale_doc(text: str, prefix: str = "S") -> str:
+    """'S-12', 's-000012' -> 'S-000012'."""
+    raw = (text or "").strip()
+    m = re.fullmatch(rf"{prefix}-?0*([0-9]{{1,9}})", raw, flags=re.IGNORECASE)
+    if m is None:
+        raise invalid(f"{raw!r} is not a document id", f"e.g. {prefix}-000012 (storectl sale list)")
+    return f"{prefix}-{int(m[1]):06d}"
+
+
+# --- finding what is being sold ------------------------------------------------------------
+
+
+def find_unit(session: Session, text: str) -> Unit | None:
+    """The unit carrying this code (or all of 'IMEI1,IMEI2,SN'), None when no unit has it."""
+    raw = (text or "").strip()
+    try:
+        codes = split_unit_codes(raw) if re.search(r"[,;\t，；]", raw) else [normalize_unit_code(raw)]
+    except StoreError:
+        return None
+    units = {
+        row.unit_id
+        for row in session.exec(select(UnitCode).where(UnitCode.code.in_(codes)))
+    }
+    if not units:
+        return None
+    if len(units) > 1:
+        raise invalid(f"the codes in {raw!r} belong to different units", "give one unit's codes, or just one of them")
+    return session.get(Unit, units.pop())
+
+
+@dataclass
+class Item:
+    product: Product
+    unit: Unit | None
+    qty: int
+    text: str
+
+
+def resolve_item(session: Session, text: str, *, allow_serial_sku: bool = False) -> Item:
+    """A unit code, 'IMEI1,IMEI2,SN', 'SKU' or 'SKU:QTY'."""
+    raw = (text or "").strip()
+    if not raw:
+        raise invalid("an item is empty", ITEM_HINT)
+    if ":" in raw:
+        sku, _, q = raw.rpartition(":")
+        qty = _qty(q, raw)
+        product = lookup.product(session, sku)
+    else:
+        unit = find_unit(session, raw)
+        if unit is not None:
+            return Item(session.get(Product, unit.product_id), unit, 1, raw)
+        product = session.exec(select(Product).where(Product.sku == clean_code(raw, "item"))).first()
+        if product is None:
+            raise not_found(f"no unit code or SKU {raw!r}", "check the code: storectl sn show CODE, or storectl product list")
+        qty = 1
+    if product.serial and not allow_serial_sku:
+        raise invalid(
+            f"{product.sku} is sold unit by unit: scan each unit's code instead of {raw!r}",
+            f"storectl stock list --sku {product.sku} --status in_stock",
+        )
+    return Item(product, None, qty, raw)
+
+
+@dataclass
+class _Line:
+    product: Product
+    unit: Unit | None
+    qty: int
+    text: str
+    price_cents: int = 0
+    rule: str = ""
+    cost_cents: int = 0
+
+    @property
+    def amount_cents(self) -> int:
+        return self.price_cents * self.qty
+
+
+def _collect(session: Session, items: list[str]) -> list[_Line]:
+    lines: list[_Line] = []
+    units: dict[int, str] = {}
+    by_product: dict[int, _Line] = {}
+    for text in items:
+        item = resolve_item(session, text)
+        if item.unit is not None:
+            if item.unit.id in units:
+                raise invalid(f"unit {item.text} is in the sale twice (also as {units[item.unit.id]})", "scan each unit once")
+            units[item.unit.id] = item.text
+            lines.append(_Line(item.product, item.unit, 1, item.text))
+        elif item.product.id in by_product:  # the same accessory twice: one line
+            by_product[item.product.id].qty += item.qty
+        else:
+            line = _Line(item.product, None, item.qty, item.text)
+            by_product[item.product.id] = line
+            lines.append(line)
+    for line in lines:
+        if line.qty > MAX_QTY:
+            raise invalid(f"{line.product.sku}: {line.qty} is more than {MAX_QTY} in one sale", ITEM_HINT)
+    return lines
+
+
+def _apply_prices(session: Session, lines: list[_Line], overrides: list[tuple[str, int]], buyer: Customer | None) -> None:
+    by_unit: dict[int, int] = {}
+    by_product: dict[int, int] = {}
+    for text, cents in overrides:
+        item = resolve_item(session, text, allow_serial_sku=True)
+        key, table = (item.unit.id, by_unit) if item.unit is not None else (item.product.id, by_product)
+        matched = any((l.unit is not None and l.unit.id == key) if item.unit is not None else l.product.id == key for l in lines)
+        if not matched:
+            raise invalid(f"--price names {text!r}, which is not in this sale", "give the item's code or SKU as typed in the sale")
+        if key in table:
+            raise invalid(f"--price names {text!r} twice", "give one price per item")
+        table[key] = cents
+    for line in lines:
+        manual = by_unit.get(line.unit.id) if line.unit is not None else None
+        if manual is None:
+            manual = by_product.get(line.product.id)
+        if manual is not None:
+            line.price_cents, line.rule = manual, "manual"
+        else:
+            line.price_cents, line.rule = pricing.resolve(session, line.product, buyer)
+
+
+def _payments(payments: list[tuple[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for method, cents in payments:
+        method = parse_method(method)
+        if cents <= 0:
+            raise invalid(f"payment {method}={format_money(cents)} must be more than zero", "e.g. --pay cash=100")
+        out[method] = out.get(method, 0) + cents
+    return out
+
+
+# --- taking stock ---------------------------------------------------------------------------
+
+
+def _unit_conflict(session: Session, unit: Unit, store: Store) -> StoreError:
+    session.refresh(unit)
+    code = lookup.first_code(session, unit.id)
+    hint = f"storectl sn show {code}"
+    tz = settings.shop_tz(session)
+    if unit.status == "sold":
+        sale = session.exec(
+            select(Sale).join(SaleLine, SaleLine.sale_id == Sale.id).where(SaleLine.unit_id == unit.id).order_by(Sale.id.desc())
+        ).first()
+        when = f" on {sale.at.astimezone(tz).date().isoformat()} ({sale.doc_no})" if sale else ""
+        return StoreError("conflict", f"unit {code} was sold{when}", hint)
+    where = lookup.code_of(session, Store, unit.store_id)
+    if unit.status == "in_transit":
+        moved = session.exec(
+            select(Movement.doc_no).where(Movement.unit_id == unit.id, Movement.kind == "transfer_send").order_by(Movement.id.desc())
+        ).first()
+        transfer = session.exec(select(Transfer).where(Transfer.doc_no == moved)).first() if moved else None
+        to = f" to {lookup.code_of(session, Store, transfer.to_store_id)}" if transfer else ""
+        doc = f" ({moved})" if moved else ""
+        return StoreError("conflict", f"unit {code} is in transit from {where}{to}{doc}", hint)
+    if unit.status == "in_stock":
+        return StoreError(
+            "conflict",
+            f"unit {code} is in stock at {where}, not at {store.code}",
+            f"storectl transfer send --from {where} --to {store.code} {code}",
+        )
+    return StoreError("conflict", f"unit {code} is {unit.status.replace('_', ' ')} and cannot be sold", hint)
+
+
+def _take(session: Session, line: _Line, store: Store, now) -> None:
+    """Take the line's unit or quantity out of the store's stock, guarded; set its cost."""
+    if line.unit is not None:
+        result = session.execute(
+            update(Unit)
+            .where(Unit.id == line.unit.id, Unit.status == "in_stock", Unit.store_id == store.id)
+            .values(status="sold", sold_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise _unit_conflict(session, line.unit, store)
+        session.refresh(line.unit)
+        line.cost_cents = line.unit.cost_cents
+        return
+    result = session.execute(
+        update(StockLevel)
+        .where(StockLevel.store_id == store.id, StockLevel.product_id == line.product.id, StockLevel.qty >= line.qty)
+        .values(qty=StockLevel.qty - line.qty)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        have = session.execute(
+            select(StockLevel.qty).where(StockLevel.store_id == store.id, StockLevel.product_id == line.product.id)
+        ).scalar() or 0
+        raise StoreError(
+            "insufficient_stock",
+            f"only {have} of {line.product.sku} in stock at {store.code}; the sale needs {line.qty}",
+            f"storectl stock levels --store {store.code}",
+        )
+    session.refresh(line.product)
+    line.cost_cents = line.product.avg_cost_cents * line.qty
+
+
+# --- the sale -----------------------------------------------------------------------------
+
+
+def max_points_for(session: Session, total_cents: int) -> int:
+    """The most points whose value does not exceed the total."""
+    return ((total_cents + 1) * loyalty.redeem_rate(session) - 1) // 100
+
+
+def sell(
+    session: Session,
+    *,
+    store: str,
+    staff: str,
+    items: list[str],
+    customer: str | None = None,
+    channel: str | None = None,
+    prices: list[tuple[str, int]] = (),
+    payments: list[tuple[str, int]] = (),
+    points: int = 0,
+    on_credit: bool = False,
+) -> dict:
+    """Sell `items` at `store` by `staff`; returns the receipt (sale_dict plus change/tendered)."""
+    closing.ensure_open(session)
+    shop = lookup.store(session, store)
+    clerk = lookup.staff(session, staff)
+    if not clerk.active:
+        raise invalid(f"staff member {clerk.code} is no longer active", "storectl staff list")
+    buyer = lookup.customer(session, customer) if customer else None
+    chan = lookup.channel(session, channel) if channel else None
+    if not items:
+        raise invalid("nothing to sell", ITEM_HINT)
+    lines = _collect(session, list(items))
+    _apply_prices(session, lines, list(prices), buyer)
+    total = sum(line.amount_cents for line in lines)
+    pay = _payments(list(payments))
+
+    points = points or 0
+    points_value = 0
+    if points < 0:
+        raise invalid("--points cannot be negative", "e.g. --points 3000")
+    if points:
+        if buyer is None or not buyer.is_member:
+            who = f"customer {buyer.code} is not a member" if buyer else "no member given"
+            raise invalid(f"points pay only for members: {who}", "give the member: --customer PHONE")
+        points_value = loyalty.points_value_cents(session, points)
+        if points_value > total:
+            raise invalid(
+                f"{points} points are worth {format_money(points_value)}, more than the total {format_money(total)}",
+                f"at most --points {max_points_for(session, total)}",
+            )
+        balance = loyalty.balance(session, buyer.id)
+        if points > balance:
+            raise StoreError("conflict", f"member {buyer.phone or buyer.code} has {balance} points; {points} asked", f"at most --points {min(balance, max_points_for(session, total))}")
+
+    money_due = total - points_value
+    tendered = sum(pay.values())
+    change = 0
+    if tendered > money_due:
+        change = tendered - money_due
+        if change > pay.get("cash", 0):
+            raise invalid(
+                f"payments of {format_money(tendered)} are more than the {format_money(money_due)} due; only cash can be overpaid",
+                f"pay exactly {format_money(money_due)}",
+            )
+        pay["cash"] -= change
+        if pay["cash"] == 0:
+            del pay["cash"]
+    paid = tendered - change
+    due = money_due - paid
+    if on_credit and buyer is None:
+        raise invalid("--on-credit needs a customer who will owe the rest", "add --customer CODE")
+    if due > 0 and not on_credit:
+        raise invalid(
+            f"payments of {format_money(paid)} do not cover the {format_money(money_due)} due: {format_money(due)} missing",
+            f"add --pay cash={format_money(due)}" + (" or --on-credit" if buyer else ", or --customer CODE --on-credit"),
+        )
+
+    now = db.now_of(session)
+    doc = db.next_doc_no(session, "S")
+    sale = Sale(
+        doc_no=doc, at=now, store_id=shop.id, staff_id=clerk.id, customer_id=buyer.id if buyer else None,
+        channel_id=chan.id if chan else None, operator=db.operator_of(session), total_cents=total, paid_cents=paid,
+        points_redeemed=points, points_value_cents=points_value, due_cents=due,
+    )
+    session.add(sale)
+    session.flush()
+    for number, line in enumerate(lines, start=1):
+        _take(session, line, shop, now)
+        session.add(SaleLine(
+            sale_id=sale.id, line_no=number, product_id=line.product.id, unit_id=line.unit.id if line.unit else None,
+            qty=line.qty, price_cents=line.price_cents, amount_cents=line.amount_cents, rule=line.rule,
+            cost_cents=line.cost_cents, staff_id=clerk.id,
+        ))
+        session.add(Movement(
+            at=now, kind="sale", doc_no=doc, unit_id=line.unit.id if line.unit else None, product_id=line.product.id,
+            qty=line.qty, from_store_id=shop.id, status_after="sold", cost_cents=line.cost_cents,
+            price_cents=line.price_cents, customer_id=buyer.id if buyer else None, operator=db.operator_of(session),
+        ))
+    for method, cents in pay.items():
+        session.add(SalePayment(sale_id=sale.id, method=method, amount_cents=cents))
+    session.flush()
+
+    if due > 0:
+        _owe(session, buyer, due)
+    if buyer is not None:
+        if points:
+            loyalty.post(session, customer_id=buyer.id, kind="redeem", delta=-points, doc_no=doc)
+        sale.points_earned = loyalty.points_earned(session, buyer, paid)
+        if sale.points_earned:
+            loyalty.post(session, customer_id=buyer.id, kind="earn", delta=sale.points_earned, doc_no=doc)
+        session.execute(
+            update(Customer).where(Customer.id == buyer.id)
+            .values(lifetime_spend_cents=Customer.lifetime_spend_cents + total)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(buyer)
+        loyalty.refresh_level(session, buyer)
+    session.add(sale)
+    session.flush()
+    result = sale_dict(session, sale)
+    result["tendered"] = format_money(tendered)
+    result["change"] = format_money(change)
+    return result
+
+
+def _owe(session: Session, buyer: Customer, due: int) -> None:
+    """Add `due` to what the customer owes, within the credit limit (guarded)."""
+    result = session.execute(
+        update(Customer)
+        .where(Customer.id == buyer.id, Customer.balance_cents + due <= Customer.credit_limit_cents)
+        .values(balance_cents=Customer.balance_cents + due)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.refresh(buyer)
+        room = max(0, buyer.credit_limit_cents - buyer.balance_cents)
+        raise StoreError(
+            "conflict",
+            f"customer {buyer.code} owes {format_money(buyer.balance_cents)} of a {format_money(buyer.credit_limit_cents)} "
+            f"credit limit; {format_money(due)} more is over the limit (room: {format_money(room)})",
+            f"pay more now, or take a payment first: storectl customer pay {buyer.code} AMOUNT",
+        )
+    session.refresh(buyer)
+
+
+# --- showing sales --------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month0 + 1, min(day.day, monthrange(year, month0 + 1)[1]))
+
+
+def line_dict(session: Session, line: SaleLine, *, sale_day: date, product: Product | None = None) -> dict:
+    product = product or session.get(Product, line.product_id)
+    codes = lookup.unit_codes(session, line.unit_id) if line.unit_id else {}
+    warranty = add_months(sale_day, product.warranty_months).isoformat() if line.unit_id and product.warranty_months else None
+    return {
+        "line": line.line_no,
+        "sku": product.sku,
+        "name": product.name,
+        "unit": next(iter(codes.values()), None) if line.unit_id else None,
+        "codes": codes,
+        "qty": line.qty,
+        "price": format_money(line.price_cents),
+        "amount": format_money(line.amount_cents),
+        "rule": line.rule,
+        "cost": format_money(line.cost_cents),
+        "staff": lookup.code_of(session, Staff, line.staff_id),
+        "returned": line.returned_qty,
+        "warranty_until": warranty,
+    }
+
+
+def sale_dict(session: Session, sale: Sale) -> dict:
+    tz = settings.shop_tz(session)
+    day = sale.at.astimezone(tz).date()
+    store = session.get(Store, sale.store_id)
+    staff = session.get(Staff, sale.staff_id)
+    buyer = session.get(Customer, sale.customer_id) if sale.customer_id else None
+    lines = session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
+    payments: dict[str, str] = {}
+    for p in session.exec(select(SalePayment).where(SalePayment.sale_id == sale.id).order_by(SalePayment.id)):
+        payments[p.method] = format_money(p.amount_cents)
+    returns = session.exec(select(SaleReturn.doc_no).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)).all()
+    return {
+        "id": sale.doc_no,
+        "at": settings.local_iso(session, sale.at),
+        "shop": settings.get(session, "shop.name"),
+        "store": store.code,
+        "store_name": store.name,
+        "staff": staff.code,
+        "staff_name": staff.name,
+        "customer": buyer.code if buyer else None,
+        "customer_name": buyer.name if buyer else None,
+        "member": buyer.phone if buyer is not None and buyer.is_member else None,
+        "channel": lookup.code_of(session, Channel, sale.channel_id),
+        "lines": [line_dict(session, line, sale_day=day) for line in lines],
+        "total": format_money(sale.total_cents),
+        "payments": payments,
+        "paid": format_money(sale.paid_cents),
+        "points_redeemed": sale.points_redeemed,
+        "points_value": format_money(sale.points_value_cents),
+        "points_earned": sale.points_earned,
+        "points_balance": buyer.points if buyer is not None and buyer.is_member else None,
+        "due": format_money(sale.due_cents),
+        "returns": list(returns),
+    }
+
+
+def sale_by_doc(session: Session, text: str) -> Sale:
+    doc = parse_sale_doc(text)
+    sale = session.exec(select(Sale).where(Sale.doc_no == doc)).first()
+    if sale is None:
+        raise not_found(f"no sale {doc}", "storectl sale list")
+    return sale
+
+
+def show_sale(session: Session, doc: str) -> dict:
+    return sale_dict(session, sale_by_doc(session, doc))
+
+
+def list_sales(session: Session, *, period: str | None = None, store: str | None = None, staff: str | None = None) -> list[dict]:
+    """Sales, oldest first: `[{"id","at","store","staff","customer","items","total","due","returned"}]`."""
+    from storectl.periods import parse_period
+
+    query = select(Sale)
+    if period:
+        start, end = parse_period(period).utc_bounds(settings.shop_tz(session))
+        query = query.where(Sale.at >= start.replace(tzinfo=timezone.utc), Sale.at < end.replace(tzinfo=timezone.utc))
+    if store:
+        query = query.where(Sale.store_id == lookup.store(session, store).id)
+    if staff:
+        query = query.where(Sale.staff_id == lookup.staff(session, staff).id)
+    sales = session.exec(query.order_by(Sale.at, Sale.id)).all()
+    ids = [s.id for s in sales]
+    items = dict(session.execute(
+        select(SaleLine.sale_id, func.sum(SaleLine.qty)).where(SaleLine.sale_id.in_(ids)).group_by(SaleLine.sale_id)
+    ).all()) if ids else {}
+    returned = dict(session.execute(
+        select(SaleReturn.sale_id, func.sum(SaleReturn.amount_cents)).where(SaleReturn.sale_id.in_(ids)).group_by(SaleReturn.sale_id)
+    ).all()) if ids else {}
+    stores = {r.id: r.code for r in session.exec(select(Store))}
+    staff_codes = {r.id: r.code for r in session.exec(select(Staff))}
+    customers = {r.id: r.code for r in session.exec(select(Customer).where(Customer.id.in_({s.customer_id for s in sales if s.customer_id})))}
+    return [
+        {
+            "id": s.doc_no,
+            "at": settings.local_iso(session, s.at),
+            "store": stores.get(s.store_id),
+            "staff": staff_codes.get(s.staff_id),
+            "customer": customers.get(s.customer_id),
+            "items": int(items.get(s.id) or 0),
+            "total": format_money(s.total_cents),
+            "paid": format_money(s.paid_cents),
+            "points_redeemed": s.points_redeemed,
+            "due": format_money(s.due_cents),
+            "returned": format_money(int(returned.get(s.id) or 0)),
+        }
+        for s in sales
+    ]
+
+
+# --- db check -------------------------------------------------------------------------------
+
+
+def invariants(session: Session) -> list[dict]:
+    """Each sale: payments + points value + due = total, payments add up; returned_qty = return lines."""
+    problems: list[dict] = []
+    paid = dict(session.execute(select(SalePayment.sale_id, func.sum(SalePayment.amount_cents)).group_by(SalePayment.sale_id)).all())
+    for sale in session.exec(select(Sale).order_by(Sale.id)):
+        if sale.paid_cents + sale.points_value_cents + sale.due_cents != sale.total_cents:
+            problems.append({"check": "sale_amounts", "doc": sale.doc_no, "message": (
+                f"paid {format_money(sale.paid_cents)} + points {format_money(sale.points_value_cents)} + due "
+                f"{format_money(sale.due_cents)} != total {format_money(sale.total_cents)}")})
+        if int(paid.get(sale.id) or 0) != sale.paid_cents:
+            problems.append({"check": "sale_payments", "doc": sale.doc_no, "message": (
+                f"payments add up to {format_money(int(paid.get(sale.id) or 0))}, the sale says {format_money(sale.paid_cents)}")})
+    returned = dict(session.execute(select(ReturnLine.sale_line_id, func.sum(ReturnLine.qty)).group_by(ReturnLine.sale_line_id)).all())
+    rows = session.execute(
+        select(SaleLine.id, SaleLine.line_no, SaleLine.returned_qty, Sale.doc_no).join(Sale, Sale.id == SaleLine.sale_id)
+    ).all()
+    for line_id, line_no, returned_qty, doc in rows:
+        if int(returned.get(line_id) or 0) != returned_qty:
+            problems.append({"check": "returned_qty", "doc": doc, "message": (
+                f"line {line_no}: returned_qty {returned_qty} but return lines add up to {int(returned.get(line_id) or 0)}")})
+    return problems
