@@ -1,0 +1,193 @@
+"""`storectl points …` and `storectl level …`: the points ledger, check-in rules, expiry, member levels."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.output import money, table
+
+app = typer.Typer(no_args_is_help=True, help="Points ledger, check-in rules, adjustments, expiry.")
+rule_app = typer.Typer(no_args_is_help=True, help="Add and remove check-in rules.")
+app.add_typer(rule_app, name="rule")
+level_app = typer.Typer(no_args_is_help=True, help="Member levels by lifetime spend.")
+
+
+def _rules_table(rows: list[dict]) -> None:
+    table(
+        "check-in rules",
+        ["id", "every", "points", "once", "active", "since"],
+        [(r["id"], f"{r['every']} day(s)", r["points"], "yes" if r["once"] else "", "yes" if r["active"] else "removed", r["created_at"]) for r in rows],
+        right=["id", "points"],
+    )
+
+
+@app.command("history")
+def history(
+    phone: Annotated[str, typer.Argument(help="The member's phone (or customer code).")],
+    json_: JsonOpt = False,
+) -> None:
+    """A member's points ledger with the running balance.
+
+    Example: storectl points history 13800138000
+    """
+    from storectl.services import points
+
+    with guard(json_):
+        with read() as s:
+            result = points.history(s, phone=phone)
+        emit(
+            result,
+            json_,
+            lambda r: table(
+                f"points of {r['phone']} {r['name']}".rstrip(),
+                ["at", "kind", "points", "balance", "doc", "reason", "operator"],
+                [(x["at"], x["kind"], f"{x['delta']:+d}", x["balance"], x["doc"] or "", x["reason"], x["operator"]) for x in r["lines"]],
+                right=["points", "balance"],
+                caption=f"balance {r['balance']}",
+            ),
+        )
+
+
+# ignore_unknown_options lets a negative DELTA through: `points adjust 138… -50 --reason …`
+@app.command("adjust", context_settings={"ignore_unknown_options": True})
+def adjust(
+    phone: Annotated[str, typer.Argument(help="The member's phone (or customer code).")],
+    delta: Annotated[str, typer.Argument(help="Points to add (50) or take away (-50).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the ledger).")],
+    json_: JsonOpt = False,
+) -> None:
+    """Correct a member's points by hand (managers only once PINs are set).
+
+    Example: storectl points adjust 13800138000 -50 --reason "重复积分"
+    """
+    from storectl.services import points
+
+    with guard(json_):
+        with write() as s:
+            result = points.adjust(s, phone=phone, delta=delta, reason=reason)
+        emit(result, json_, lambda r: notice(f"{r['phone'] or r['member']}: {r['delta']:+d} points, balance {r['balance']}"))
+
+
+@app.command("expire")
+def expire(json_: JsonOpt = False) -> None:
+    """Expire points older than points.expire_months (run it daily from cron; safe to repeat).
+
+    Example: storectl points expire --json
+    """
+    from storectl.services import points
+
+    def human(r: dict) -> None:
+        if r["months"] <= 0:
+            notice("points never expire here (points.expire_months is 0)")
+            return
+        table(
+            f"points expired on {r['date']}",
+            ["member", "phone", "expired", "balance"],
+            [(m["member"], m["phone"] or "", m["expired"], m["balance"]) for m in r["members"]],
+            right=["expired", "balance"],
+            caption=f"{r['expired']} points in all",
+        )
+
+    with guard(json_):
+        with write() as s:
+            result = points.expire(s)
+        emit(result, json_, human)
+
+
+@app.command("rules")
+def rules(
+    all_: Annotated[bool, typer.Option("--all", help="Include removed rules.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """List the check-in rules in force.
+
+    Example: storectl points rules
+    """
+    from storectl.services import checkin
+
+    with guard(json_):
+        with read() as s:
+            rows = checkin.list_rules(s, include_removed=all_)
+        emit(rows, json_, _rules_table)
+
+
+@rule_app.command("add")
+def rule_add(
+    every: Annotated[int, typer.Option("--every", help="Pays on every Nth day of a streak.")],
+    points_: Annotated[int, typer.Option("--points", help="Points it pays.")],
+    once: Annotated[bool, typer.Option("--once", help="Pays each member at most once, ever.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Add a check-in rule (rules add up on the days they share).
+
+    Example: storectl points rule add --every 7 --points 20
+    """
+    from storectl.services import checkin
+
+    with guard(json_):
+        with write() as s:
+            result = checkin.add_rule(s, every=every, points=points_, once=once)
+        emit(result, json_, lambda r: notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else "")))
+
+
+@rule_app.command("remove")
+def rule_remove(
+    rule_id: Annotated[int, typer.Argument(metavar="ID", help="Rule id from `points rules`.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Stop a check-in rule from paying (its history stays).
+
+    Example: storectl points rule remove 2
+    """
+    from storectl.services import checkin
+
+    with guard(json_):
+        with write() as s:
+            result = checkin.remove_rule(s, rule_id=rule_id)
+        emit(result, json_, lambda r: notice(f"rule {r['id']} removed"))
+
+
+@level_app.command("add")
+def level_add(
+    name: Annotated[str, typer.Argument(help="Level name, e.g. 金卡.")],
+    min_spend: Annotated[str, typer.Option("--min-spend", help="Lifetime net spend that reaches it.")],
+    discount: Annotated[Optional[str], typer.Option("--discount", help="Percent off the list price, e.g. 5.")] = None,
+    multiplier: Annotated[Optional[str], typer.Option("--points-multiplier", help="Points multiplier, e.g. 1.5.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Add a member level; every member is re-placed at once.
+
+    Example: storectl level add 金卡 --min-spend 20000 --discount 5 --points-multiplier 1.5
+    """
+    from storectl.services import levels
+
+    with guard(json_):
+        with write() as s:
+            result = levels.add_level(s, name=name, min_spend=min_spend, discount=discount, multiplier=multiplier)
+        emit(result, json_, lambda r: notice(f"added level {r['name']} from {money(r['min_spend'])}: {r['discount']} % off, ×{r['points_multiplier']} points; {r['members']} member(s) on it"))
+
+
+@level_app.command("list")
+def level_list(json_: JsonOpt = False) -> None:
+    """List member levels, lowest first.
+
+    Example: storectl level list
+    """
+    from storectl.services import levels
+
+    with guard(json_):
+        with read() as s:
+            rows = levels.list_levels(s)
+        emit(
+            rows,
+            json_,
+            lambda rs: table(
+                "member levels",
+                ["name", "min spend", "discount %", "points ×", "members"],
+                [(r["name"], money(r["min_spend"]), r["discount"], r["points_multiplier"], r["members"]) for r in rs],
+                right=["min spend", "discount %", "points ×", "members"],
+            ),
+        )
