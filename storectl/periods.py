@@ -31,7 +31,8 @@ class Period:
     label: str
 
     def utc_bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
-        """Naive-UTC instants of local midnight at start and end, for `WHERE at >= ? AND at < ?`."""
+        """Aware UTC instants of local midnight at start and end, for `WHERE at >= ? AND at < ?`
+        (times are stored as UTC; SQLModel's UTC type refuses naive values)."""
         return _utc_midnight(self.start, tz), _utc_midnight(self.end, tz)
 
     def contains(self, d: date) -> bool:
@@ -39,7 +40,7 @@ class Period:
 
 
 def _utc_midnight(d: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(d, time(), tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(d, time(), tzinfo=tz).astimezone(timezone.utc)
 
 
 def _year(text: str, whole: str, hint: str) -> int:
@@ -121,7 +122,7 @@ def last_month(today: date) -> Period:
 
 
 def local_datetime(utc_naive: datetime, tz: ZoneInfo) -> datetime:
-    """A stored naive-UTC datetime as an aware datetime in the shop's zone."""
+    """A stored UTC datetime (aware, or naive meaning UTC) as an aware datetime in the shop's zone."""
     if utc_naive.tzinfo is None:
         utc_naive = utc_naive.replace(tzinfo=timezone.utc)
     return utc_naive.astimezone(tz)

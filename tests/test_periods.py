@@ -128,17 +128,17 @@ def test_a_period_contains_its_first_day_but_not_its_end():
     assert not p.contains(date(2026, 12, 1)) and not p.contains(date(2026, 10, 31))
 
 
-def test_utc_bounds_are_local_midnights_as_naive_utc():
+def test_utc_bounds_are_local_midnights_in_utc():
     start, end = parse_period("2026-11").utc_bounds(SHANGHAI)
-    assert start == datetime(2026, 10, 31, 16, 0)
-    assert end == datetime(2026, 11, 30, 16, 0)
-    assert start.tzinfo is None and end.tzinfo is None
+    assert start == datetime(2026, 10, 31, 16, 0, tzinfo=timezone.utc)
+    assert end == datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)
+    assert start.utcoffset() == timedelta(0) and end.utcoffset() == timedelta(0)
 
 
 def test_utc_bounds_follow_daylight_saving_time():
     start, end = parse_period("2026-03").utc_bounds(ZoneInfo("Europe/Berlin"))
-    assert start == datetime(2026, 2, 28, 23, 0)  # CET, UTC+1
-    assert end == datetime(2026, 3, 31, 22, 0)  # CEST, UTC+2
+    assert start == datetime(2026, 2, 28, 23, 0, tzinfo=timezone.utc)  # CET, UTC+1
+    assert end == datetime(2026, 3, 31, 22, 0, tzinfo=timezone.utc)  # CEST, UTC+2
 
 
 def test_a_late_evening_utc_time_is_the_next_day_in_shanghai():
@@ -152,7 +152,7 @@ def test_a_late_evening_utc_time_is_the_next_day_in_shanghai():
 @given(st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2900, 1, 1)))
 def test_a_utc_time_lies_inside_the_utc_bounds_of_its_local_day(at):
     start, end = parse_period(local_date(at, SHANGHAI).isoformat()).utc_bounds(SHANGHAI)
-    assert start <= at < end
+    assert start <= at.replace(tzinfo=timezone.utc) < end
 
 
 @pytest.mark.parametrize(

@@ -40,17 +40,18 @@ def add(
     channel: Annotated[Optional[str], typer.Option("--channel", help="Channel code that brought them in.")] = None,
     staff: Annotated[Optional[str], typer.Option("--staff", help="Staff code that brought them in.")] = None,
     referrer: Annotated[Optional[str], typer.Option("--referrer", help="Phone of the member who referred them.")] = None,
+    via: Annotated[Optional[str], typer.Option("--via", help="The payload of a scanned storectl QR code (records its channel and staff).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Enrol a member (an existing customer with that phone becomes one).
 
-    Example: storectl member add 13912345678 --name 王芳 --channel WX --staff E002
+    Example: storectl member add 13912345678 --name 王芳 --via "https://m.storectl.cn/join?ch=WX&staff=E002"
     """
     from storectl.services import members
 
     with guard(json_):
         with write() as s:
-            result = members.add_member(s, phone=phone, name=name, channel=channel, staff=staff, referrer=referrer)
+            result = members.add_member(s, phone=phone, name=name, channel=channel, staff=staff, referrer=referrer, via=via)
         emit(result, json_, lambda r: notice(f"enrolled member {r['phone']} {r['name']}".rstrip()))
 
 

@@ -27,3 +27,65 @@ def ensure_open(session: Session, moment: datetime | None = None) -> None:
             f"{label} is closed (by {row.closed_by or 'someone'}); nothing dated in it can change",
             f"a manager can reopen it: storectl period reopen {label}",
         )
+
+
+def _month(text: str) -> str:
+    from storectl.errors import invalid
+    from storectl.periods import parse_period
+
+    period = parse_period(text)
+    if len(period.label) != 7:
+        raise invalid(f"{text!r} is not a month", "periods close by month, e.g. storectl period close 2026-11")
+    return period.label
+
+
+def close(session: Session, period: str) -> dict:
+    """Close a month: from now on nothing dated inside it may change. Idempotent."""
+    from storectl import db
+
+    label = _month(period)
+    row = session.exec(select(Period).where(Period.period == label)).first()
+    if row is None:
+        row = Period(period=label)
+    elif row.closed:
+        return {"period": label, "closed": True, "changed": False, "closed_by": row.closed_by}
+    row.closed = True
+    row.closed_at = db.now_of(session)
+    row.closed_by = db.operator_of(session)
+    session.add(row)
+    session.flush()
+    return {"period": label, "closed": True, "changed": True, "closed_by": row.closed_by}
+
+
+def reopen(session: Session, period: str) -> dict:
+    """Reopen a closed month (managers only once PINs are in use)."""
+    from storectl import db
+    from storectl.services.auth import require_manager
+
+    label = _month(period)
+    require_manager(session, f"reopening {label}")
+    row = session.exec(select(Period).where(Period.period == label)).first()
+    if row is None or not row.closed:
+        return {"period": label, "closed": False, "changed": False}
+    row.closed = False
+    row.reopened_at = db.now_of(session)
+    row.reopened_by = db.operator_of(session)
+    session.add(row)
+    session.flush()
+    return {"period": label, "closed": False, "changed": True}
+
+
+def list_periods(session: Session) -> list[dict]:
+    from storectl.services.settings import local_iso
+
+    return [
+        {
+            "period": r.period,
+            "closed": r.closed,
+            "closed_at": local_iso(session, r.closed_at),
+            "closed_by": r.closed_by,
+            "reopened_at": local_iso(session, r.reopened_at),
+            "reopened_by": r.reopened_by,
+        }
+        for r in session.exec(select(Period).order_by(Period.period))
+    ]

@@ -115,11 +115,16 @@ def add_member(
     channel: str | None = None,
     staff: str | None = None,
     referrer: str | None = None,
+    via: str | None = None,
 ) -> dict:
     """Enrol a member: a new customer coded by the phone, or an existing non-member customer.
 
+    `via` is the payload of a scanned storectl QR code; its channel and staff are recorded
+    exactly as if they had been typed with --channel / --staff.
     Returns the `member show` document plus `"enrolled": "new" | "existing_customer"`.
     """
+    if via is not None:
+        channel, staff = _from_payload(session, via, channel, staff)
     phone = _phone(phone)
     if phone is None:
         raise invalid("a member needs a phone number", "e.g. storectl member add 13812345678 --name 王芳")
@@ -190,3 +195,22 @@ def list_members(session: Session, *, level: str | None = None) -> list[dict]:
     rows = session.exec(query).all()
     current = streaks(session)
     return [member_dict(session, r, streak=current.get(r.id, 0)) for r in rows]
+
+
+def _from_payload(session: Session, payload: str, channel: str | None, staff: str | None) -> tuple[str | None, str | None]:
+    """Channel and staff codes from a scanned join code; typed options must agree with it."""
+    from storectl.services import qr, settings
+
+    parsed = qr.parse_payload(payload, settings.get(session, "qr.base_url"))
+    if parsed["sn"] is not None and parsed["channel"] is None and parsed["staff"] is None:
+        raise invalid("that QR code is a unit's after-sales code, not a join code", "scan the channel's or the salesperson's code")
+    for what, typed, scanned in (("channel", channel, parsed["channel"]), ("staff", staff, parsed["staff"])):
+        if typed and scanned and typed.strip() != scanned:
+            raise invalid(f"--{what} {typed.strip()} disagrees with the scanned code's {what} {scanned}", f"drop --{what}, or scan the right code")
+    for what, code, find in (("channel", parsed["channel"], lookup.channel), ("staff", parsed["staff"], lookup.staff)):
+        if code is not None:
+            try:
+                find(session, code)
+            except StoreError:
+                raise invalid(f"the scanned code names an unknown {what} {code!r}", f"storectl {what} list") from None
+    return channel or parsed["channel"], staff or parsed["staff"]

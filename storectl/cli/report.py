@@ -1,0 +1,230 @@
+"""`storectl report …` and `storectl period …`: figures from the books and month end."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from storectl.cli.common import JsonOpt, PeriodOpt, StoreOpt, database, emit, guard, notice, read, write
+from storectl.output import money, table
+
+app = typer.Typer(no_args_is_help=True, help="Daily, staff, store, product and channel reports; month end.")
+period_app = typer.Typer(no_args_is_help=True, help="Close and reopen accounting months.")
+
+BAR_WIDTH = 20
+
+
+def _bar(value: str, top: int) -> str:
+    cents = int(value.replace(".", ""))
+    if top <= 0 or cents <= 0:
+        return ""
+    return "█" * max(1, round(BAR_WIDTH * cents / top))
+
+
+def _ranked_table(title: str, rows: list[dict], key: str, label: str, extra: tuple[str, ...] = ()) -> None:
+    top = max((int(r["revenue"].replace(".", "")) for r in rows), default=0)
+    columns = ["#", key, label, "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra, ""]
+    table(
+        title,
+        columns,
+        [
+            (r["rank"], r.get(key) or "—", r.get(label) or "", r["sales"], r["units"], money(r["revenue"]), money(r["cost"]),
+             money(r["profit"]), f"{r['margin_pct']}%" if r["margin_pct"] is not None else "", money(r["avg_ticket"]),
+             *[r.get(e, "") for e in extra], _bar(r["revenue"], top))
+            for r in rows
+        ],
+        right=["#", "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra],
+    )
+
+
+def _report(kind: str, period: Optional[str], store: Optional[str], json_: bool) -> None:
+    from storectl.services import reports
+
+    with guard(json_):
+        with read() as s:
+            p = reports.resolve_period(s, period)
+            if kind == "staff":
+                rows = reports.by_staff(s, p, store=store)
+            elif kind == "stores":
+                rows = reports.by_store(s, p)
+            elif kind == "products":
+                rows = reports.by_product(s, p, store=store)
+            else:
+                rows = reports.by_channel(s, p, store=store)
+        titles = {
+            "staff": ("staff", "name", ("members",)),
+            "stores": ("store", "name", ()),
+            "products": ("sku", "name", ()),
+            "channels": ("channel", "channel_name", ("staff", "members", "buyers")),
+        }
+        key, label, extra = titles[kind]
+        emit(rows, json_, lambda rs: _ranked_table(f"{kind} · {p.label}", rs, key, label, extra))
+
+
+@app.command()
+def staff(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = False) -> None:
+    """Per salesperson: sales, units, revenue, cost, profit, margin, average ticket, members; ranked.
+
+    Example: storectl report staff -p 2026-11
+    """
+    _report("staff", period, store, json_)
+
+
+@app.command()
+def stores(period: PeriodOpt = None, json_: JsonOpt = False) -> None:
+    """Per store, ranked by revenue (net of returns).
+
+    Example: storectl report stores -p 2026Q4
+    """
+    _report("stores", period, None, json_)
+
+
+@app.command()
+def products(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = False) -> None:
+    """Per SKU with its category, ranked by revenue.
+
+    Example: storectl report products -p 2026-11 --store SZ01
+    """
+    _report("products", period, store, json_)
+
+
+@app.command()
+def channels(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = False) -> None:
+    """Per acquisition channel and staff code: members brought in and what buyers bought.
+
+    Example: storectl report channels -p 2026-11
+    """
+    _report("channels", period, store, json_)
+
+
+@app.command()
+def daily(
+    date: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
+    store: StoreOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Today at a glance: sales, units, revenue and gross profit per store and staff.
+
+    Example: storectl report daily --date 2026-11-05
+    """
+    from storectl.services import reports
+
+    with guard(json_):
+        with read() as s:
+            result = reports.daily(s, day=date, store=store)
+
+        def human(r: dict) -> None:
+            t = r["total"]
+            typer.echo(f"{r['date']}: {t['sales']} sales, {t['units']} units, revenue {money(t['revenue'])}, profit {money(t['profit'])}")
+            _ranked_table("stores", r["stores"], "store", "name")
+            _ranked_table("staff", r["staff"], "staff", "name", ("members",))
+
+        emit(result, json_, human)
+
+
+@app.command()
+def month(
+    period: Annotated[Optional[str], typer.Argument(help="The month, e.g. 2026-11 (default: last month).")] = None,
+    out: Annotated[str, typer.Option("--out", help="An .xlsx file, or a folder (storectl-2026-11.xlsx inside).")] = ".",
+    close: Annotated[bool, typer.Option("--close", help="Also close the month.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Write the month-end workbook (Summary, Sales, Staff, Products, Receivables, Inventory, Points, Transfers).
+
+    Example: storectl report month 2026-11 --out ~/月结 --close
+    """
+    from storectl.services import closing, month_end
+
+    with guard(json_):
+        db = database()
+        with read() as s:
+            p = month_end.resolve_month(s, period)
+        path = month_end.target_path(out, p)
+        closed = False
+        if close:
+            # close first, so nothing dated in the month can change under the export
+            with write() as s:
+                closed = closing.close(s, p.label)["closed"]
+        with _progress() as step:
+            with db.read("report month") as s:
+                result = month_end.write_workbook(s, period=p, path=path, progress=step)
+        result["closed"] = closed
+        emit(result, json_, lambda r: notice(
+            f"{r['period']}: revenue {money(r['revenue'])}, cost {money(r['cost'])}, profit {money(r['profit'])}"
+            f"{' — period closed' if r['closed'] else ''}\nworkbook: {r['path']}"))
+
+
+class _progress:
+    """A progress bar on stderr when it is a terminal; otherwise silent."""
+
+    def __enter__(self):  # noqa: ANN204
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            from storectl.services.month_end import SHEETS
+
+            self.bar = Progress(transient=True, console=__import__("storectl.output", fromlist=["console"]).console(stderr=True))
+            self.bar.start()
+            self.task = self.bar.add_task("month end", total=len(SHEETS) + 1)
+        return self.step
+
+    def step(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=f"writing {name}")
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@period_app.command("close")
+def period_close(
+    period: Annotated[str, typer.Argument(help="The month, e.g. 2026-11.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Close a month: every write dated inside it is refused from now on.
+
+    Example: storectl period close 2026-11
+    """
+    from storectl.services import closing
+
+    with guard(json_):
+        with write() as s:
+            result = closing.close(s, period)
+        emit(result, json_, lambda r: notice(f"{r['period']} closed" if r["changed"] else f"{r['period']} was already closed"))
+
+
+@period_app.command("reopen")
+def period_reopen(
+    period: Annotated[str, typer.Argument(help="The month, e.g. 2026-11.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Reopen a closed month (managers only once PINs are in use).
+
+    Example: storectl --operator E001 period reopen 2026-11
+    """
+    from storectl.services import closing
+
+    with guard(json_):
+        with write() as s:
+            result = closing.reopen(s, period)
+        emit(result, json_, lambda r: notice(f"{r['period']} reopened" if r["changed"] else f"{r['period']} was not closed"))
+
+
+@period_app.command("list")
+def period_list(json_: JsonOpt = False) -> None:
+    """List months that were closed, and reopened.
+
+    Example: storectl period list
+    """
+    from storectl.services import closing
+
+    with guard(json_):
+        with read() as s:
+            rows = closing.list_periods(s)
+        emit(rows, json_, lambda rs: table("periods", ["period", "status", "closed", "by", "reopened", "by"],
+                                           [(r["period"], "closed" if r["closed"] else "open", r["closed_at"] or "", r["closed_by"],
+                                             r["reopened_at"] or "", r["reopened_by"]) for r in rs]))

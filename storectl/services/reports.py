@@ -1,0 +1,234 @@
+"""Reports from the books: sales, units, revenue, cost, profit by staff, store, product, channel.
+
+Every figure comes from one SQL union of sale lines (positive) and return lines (negative)
+dated inside the period, aggregated with GROUP BY: revenue is net of returns, cost is the exact
+cost booked on each line (a unit's own cost, or the moving average for quantity products).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import case, func, literal, select, union_all
+from sqlmodel import Session
+
+from storectl.models import Channel, Customer, Product, ReturnLine, Sale, SaleLine, SaleReturn, Staff, Store
+from storectl.money import format_money
+from storectl.periods import Period, month_period, parse_date, parse_period
+from storectl.services import lookup, settings
+
+
+def resolve_period(session: Session, text: str | None, *, default: str = "month") -> Period:
+    if text:
+        return parse_period(text)
+    today = settings.today(session)
+    if default == "day":
+        return parse_period(today.isoformat())
+    return month_period(today)
+
+
+def bounds(session: Session, period: Period) -> tuple[datetime, datetime]:
+    return period.utc_bounds(settings.shop_tz(session))
+
+
+def facts(session: Session, period: Period, *, store_id: int | None = None):
+    """Sale and return lines in the period as one subquery with signed qty, revenue and cost."""
+    start, end = bounds(session, period)
+    sold = (
+        select(
+            SaleLine.sale_id.label("sale_id"),
+            Sale.store_id.label("store_id"),
+            SaleLine.staff_id.label("staff_id"),
+            SaleLine.product_id.label("product_id"),
+            Sale.customer_id.label("customer_id"),
+            Sale.channel_id.label("channel_id"),
+            SaleLine.qty.label("qty"),
+            SaleLine.amount_cents.label("revenue"),
+            SaleLine.cost_cents.label("cost"),
+            literal(1).label("is_sale"),
+        )
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(Sale.at >= start, Sale.at < end)
+    )
+    returned = (
+        select(
+            SaleLine.sale_id,
+            Sale.store_id,
+            SaleLine.staff_id,
+            SaleLine.product_id,
+            Sale.customer_id,
+            Sale.channel_id,
+            -ReturnLine.qty,
+            -ReturnLine.amount_cents,
+            -ReturnLine.cost_cents,
+            literal(0),
+        )
+        .select_from(ReturnLine)
+        .join(SaleReturn, SaleReturn.id == ReturnLine.return_id)
+        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(SaleReturn.at >= start, SaleReturn.at < end)
+    )
+    if store_id is not None:
+        sold = sold.where(Sale.store_id == store_id)
+        returned = returned.where(Sale.store_id == store_id)
+    return union_all(sold, returned).subquery("facts")
+
+
+def _measures(f) -> list:  # noqa: ANN001
+    return [
+        func.count(func.distinct(case((f.c.is_sale == 1, f.c.sale_id)))).label("sales"),
+        func.coalesce(func.sum(f.c.qty), 0).label("units"),
+        func.coalesce(func.sum(f.c.revenue), 0).label("revenue"),
+        func.coalesce(func.sum(f.c.cost), 0).label("cost"),
+    ]
+
+
+def _figures(sales: int, units: int, revenue: int, cost: int) -> dict[str, Any]:
+    profit = revenue - cost
+    margin = f"{(profit * 1000 // revenue) / 10:.1f}" if revenue > 0 else None
+    avg = format_money(revenue // sales) if sales else format_money(0)
+    return {
+        "sales": int(sales),
+        "units": int(units),
+        "revenue": format_money(int(revenue)),
+        "cost": format_money(int(cost)),
+        "profit": format_money(int(profit)),
+        "margin_pct": margin,
+        "avg_ticket": avg,
+    }
+
+
+def _store_filter(session: Session, store: str | None) -> int | None:
+    return lookup.store(session, store).id if store else None
+
+
+def totals(session: Session, period: Period, *, store: str | None = None) -> dict:
+    f = facts(session, period, store_id=_store_filter(session, store))
+    row = session.execute(select(*_measures(f))).one()
+    return {"period": period.label, **_figures(*row)}
+
+
+def by_staff(session: Session, period: Period, *, store: str | None = None) -> list[dict]:
+    """Per salesperson, ranked by revenue; `members` = members they brought in during the period."""
+    f = facts(session, period, store_id=_store_filter(session, store))
+    per = select(f.c.staff_id, *_measures(f)).group_by(f.c.staff_id).subquery()
+    start, end = bounds(session, period)
+    members = (
+        select(Customer.staff_id, func.count().label("members"))
+        .where(Customer.is_member == True, Customer.joined_at >= start, Customer.joined_at < end)  # noqa: E712
+        .group_by(Customer.staff_id)
+        .subquery()
+    )
+    query = (
+        select(Staff.code, Staff.name, Store.code, per.c.sales, per.c.units, per.c.revenue, per.c.cost, func.coalesce(members.c.members, 0))
+        .select_from(Staff)
+        .join(Store, Store.id == Staff.store_id)
+        .outerjoin(per, per.c.staff_id == Staff.id)
+        .outerjoin(members, members.c.staff_id == Staff.id)
+        .where((per.c.staff_id.is_not(None)) | (members.c.members > 0))
+    )
+    if store:
+        query = query.where((per.c.staff_id.is_not(None)) | (Staff.store_id == _store_filter(session, store)))
+    rows = []
+    for code, name, store_code, sales, units, revenue, cost, joined in session.execute(query):
+        rows.append({"staff": code, "name": name, "store": store_code, **_figures(sales or 0, units or 0, revenue or 0, cost or 0), "members": int(joined)})
+    return _ranked(rows)
+
+
+def by_store(session: Session, period: Period) -> list[dict]:
+    f = facts(session, period)
+    query = (
+        select(Store.code, Store.name, *_measures(f))
+        .select_from(f)
+        .join(Store, Store.id == f.c.store_id)
+        .group_by(Store.code, Store.name)
+    )
+    return _ranked([{"store": code, "name": name, **_figures(*m)} for code, name, *m in session.execute(query)])
+
+
+def by_product(session: Session, period: Period, *, store: str | None = None) -> list[dict]:
+    f = facts(session, period, store_id=_store_filter(session, store))
+    query = (
+        select(Product.sku, Product.name, Product.category, *_measures(f))
+        .select_from(f)
+        .join(Product, Product.id == f.c.product_id)
+        .group_by(Product.sku, Product.name, Product.category)
+    )
+    return _ranked(
+        [{"sku": sku, "name": name, "category": category, **_figures(*m)} for sku, name, category, *m in session.execute(query)]
+    )
+
+
+def by_channel(session: Session, period: Period, *, store: str | None = None) -> list[dict]:
+    """Per acquisition channel and staff code: members acquired in the period and what buyers bought.
+
+    A sale counts for the channel written on it (`sell --channel`), else for the channel and
+    staff member that brought its customer in; sales with neither are "(none)".
+    """
+    f = facts(session, period, store_id=_store_filter(session, store))
+    acq_staff = Customer.staff_id
+    channel_id = func.coalesce(f.c.channel_id, Customer.channel_id)
+    bought = (
+        select(
+            channel_id.label("channel_id"),
+            acq_staff.label("staff_id"),
+            func.count(func.distinct(f.c.customer_id)).label("buyers"),
+            *_measures(f),
+        )
+        .select_from(f)
+        .outerjoin(Customer, Customer.id == f.c.customer_id)
+        .group_by(channel_id, acq_staff)
+    )
+    start, end = bounds(session, period)
+    joined = (
+        select(Customer.channel_id, Customer.staff_id, func.count())
+        .where(Customer.is_member == True, Customer.joined_at >= start, Customer.joined_at < end)  # noqa: E712
+        .group_by(Customer.channel_id, Customer.staff_id)
+    )
+    rows: dict[tuple, dict] = {}
+    channels = {c.id: c for c in session.scalars(select(Channel))}
+    staff = {s.id: s for s in session.scalars(select(Staff))}
+
+    def entry(ch_id, st_id) -> dict:  # noqa: ANN001
+        key = (ch_id, st_id)
+        if key not in rows:
+            ch = channels.get(ch_id)
+            st = staff.get(st_id)
+            rows[key] = {
+                "channel": ch.code if ch else None,
+                "channel_name": ch.name if ch else "(none)",
+                "staff": st.code if st else None,
+                "staff_name": st.name if st else "",
+                "members": 0,
+                "buyers": 0,
+                **_figures(0, 0, 0, 0),
+            }
+        return rows[key]
+
+    for ch_id, st_id, count in session.execute(joined):
+        entry(ch_id, st_id)["members"] = int(count)
+    for ch_id, st_id, buyers, *m in session.execute(bought):
+        e = entry(ch_id, st_id)
+        e.update(_figures(*m))
+        e["buyers"] = int(buyers)
+    return _ranked(list(rows.values()))
+
+
+def daily(session: Session, *, day: str | None = None, store: str | None = None) -> dict:
+    d: date = parse_date(day) if day else settings.today(session)
+    period = parse_period(d.isoformat())
+    return {
+        "date": d.isoformat(),
+        "total": totals(session, period, store=store),
+        "stores": [r for r in by_store(session, period) if not store or r["store"] == store.strip()],
+        "staff": by_staff(session, period, store=store),
+    }
+
+
+def _ranked(rows: list[dict]) -> list[dict]:
+    rows.sort(key=lambda r: (-int(r["revenue"].replace(".", "")), -r["units"], str(r.get("staff") or r.get("store") or r.get("sku") or r.get("channel") or "")))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return rows
