@@ -13,14 +13,63 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+# pytest rewrites hypothesis's modules on import; first imported from deep inside another
+# import chain, CPython 3.11.7's ast.parse has failed with "AST constructor recursion depth
+# mismatch". Importing it here, at a shallow depth, keeps that from happening.
+import hypothesis  # noqa: F401,E402
+import hypothesis.stateful  # noqa: F401,E402
+import hypothesis.strategies  # noqa: F401,E402
+
 from storectl.cli import app
 
 NOW = "2026-11-02T10:00:00+08:00"
 
 
+PG_URL = os.environ.get("STORECTL_TEST_DATABASE_URL", "").strip()
+ON_POSTGRES = bool(PG_URL)
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="SQLite-specific (files, pragmas, backup API)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def _pg_schema_url(name: str) -> str:
+    """The test database URL with its own schema first on the search path."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(PG_URL, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine.dispose()
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{name}"
+
+
+def _pg_drop(name: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(PG_URL, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("STORECTL_DB", str(tmp_path / "store.db"))
+    schema = None
+    if ON_POSTGRES:
+        import uuid
+
+        schema = "t_" + uuid.uuid4().hex[:16]
+        monkeypatch.setenv("STORECTL_DB", _pg_schema_url(schema))
+    else:
+        monkeypatch.setenv("STORECTL_DB", str(tmp_path / "store.db"))
     monkeypatch.setenv("STORECTL_NOW", NOW)
     monkeypatch.setenv("STORECTL_OPERATOR", "tester")
     for var in ("STORECTL_PIN", "STORECTL_NEW_PIN", "STORECTL_DEBUG"):
@@ -28,6 +77,8 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(tmp_path)
     yield
+    if schema is not None:
+        _pg_drop(schema)
 
 
 @dataclass
