@@ -15,7 +15,7 @@ from typing import Iterator
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
 from storectl import clock
@@ -93,6 +93,8 @@ def _is_locked(exc: BaseException) -> bool:
 _OPERATIONAL = (OperationalError, sqlite3.OperationalError)
 _INTEGRITY = (IntegrityError, sqlite3.IntegrityError)
 _DATABASE = (DatabaseError, sqlite3.DatabaseError)
+# What PostgreSQL drivers say when the server is not there or refuses us (psycopg 3 and 2).
+_CANNOT_CONNECT = ("connection failed", "could not connect", "connection refused", "could not translate host name")
 
 
 def translate_db_error(exc: Exception) -> StoreError | None:
@@ -106,6 +108,8 @@ def translate_db_error(exc: Exception) -> StoreError | None:
         return StoreError("invalid_input", f"the file is not a storectl database ({msg})", "point --db at a storectl database, or run storectl init on a new path")
     if isinstance(exc, _OPERATIONAL) and ("unable to open" in msg or "readonly" in msg or "disk i/o" in msg):
         return StoreError("invalid_input", f"cannot open the database: {msg}", "check the path given by --db or STORECTL_DB and its permissions")
+    if isinstance(exc, _OPERATIONAL) and any(m in msg.lower() for m in _CANNOT_CONNECT):
+        return StoreError("invalid_input", f"cannot connect to the database: {msg.strip().splitlines()[0]}", "check the URL given by --db or STORECTL_DB, and that the server is running")
     if isinstance(exc, _OPERATIONAL) and "no such table" in msg:
         return StoreError("db_not_initialized", "the database has no storectl tables", "storectl init")
     return None
@@ -132,7 +136,14 @@ class Database:
                 from sqlalchemy.pool import NullPool
 
                 # one command, one connection: nothing idles on a shared server
-                self._engine = create_engine(self.url, poolclass=NullPool)
+                try:
+                    self._engine = create_engine(self.url, poolclass=NullPool)
+                except (ImportError, NoSuchModuleError) as exc:  # an unknown dialect, or its driver is not installed
+                    raise StoreError(
+                        "invalid_input",
+                        f"cannot use the database URL {make_url(self.url).render_as_string(hide_password=True)}: {exc}",
+                        "use an SQLite file, or PostgreSQL: pip install 'storectl[postgres]' and postgresql+psycopg://…",
+                    ) from None
         return self._engine
 
     # --- readiness -------------------------------------------------------------------------

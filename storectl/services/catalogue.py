@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -210,10 +212,12 @@ def show_product(session: Session, sku: str) -> dict:
 def _phone(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    phone = value.strip().replace(" ", "").replace("-", "")
+    # NFKC: Chinese input methods type full-width digits (１３８…), which must equal 138….
+    phone = unicodedata.normalize("NFKC", value).strip().replace(" ", "").replace("-", "")
     if phone.startswith("+86"):
         phone = phone[3:]
-    if not phone.isdigit() or not (5 <= len(phone) <= 15):
+    # ASCII digits only: str.isdigit() also accepts e.g. Arabic-Indic or superscript digits.
+    if not (phone.isascii() and phone.isdigit()) or not (5 <= len(phone) <= 15):
         raise invalid(f"{value!r} is not a phone number", "digits only, e.g. 13812345678")
     return phone
 

@@ -53,7 +53,7 @@ def _product(s: Session, r: dict) -> dict:
 def _customer(s: Session, r: dict) -> dict:
     return catalogue.add_customer(
         s,
-        code=r.get("code", "") or r.get("phone", ""),
+        code=r.get("code", "") or catalogue._phone(r.get("phone")) or "",  # the phone as typed may hold +86, spaces, dashes
         name=r.get("name", ""),
         phone=r.get("phone"),
         group=r.get("group", ""),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def init(db: Database, *, shop_name: str | None = None, timezone_name: str | Non
         settings.KEYS["timezone"].validate(timezone_name)
     if shop_name is not None:
         settings.KEYS["shop.name"].validate(shop_name)
+    if db.exists() and db.current_revision() is None:
+        _refuse_foreign(db)
     before, after = migrate.upgrade(db)
     with db.write("init") as session:
         created = before is None
@@ -42,6 +45,19 @@ def init(db: Database, *, shop_name: str | None = None, timezone_name: str | Non
             elif created and session.get(Setting, key) is None:
                 session.add(Setting(key=key, value=settings.KEYS[key].default()))
     return {"path": db.path and str(db.path) or db.url, "created": created, "from": before, "revision": after}
+
+
+def _refuse_foreign(db: Database) -> None:
+    """A database without storectl's revision but with tables belongs to another program: leave it alone."""
+    from sqlalchemy import inspect
+
+    tables = inspect(db.engine).get_table_names()
+    if tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise invalid(
+            f"{db.path or db.url} already holds another program's tables ({shown})",
+            "give storectl a database of its own, e.g. storectl --db shop.db init",
+        )
 
 
 def upgrade(db: Database) -> dict:
@@ -115,13 +131,20 @@ def backup(db: Database, *, to: str | None = None, keep: int | None = None) -> d
         os.replace(tmp, target)
     except OSError as exc:
         raise invalid(f"cannot write the backup: {exc.strerror or exc}", "check the --to folder exists and is writable") from None
-    removed = _prune(target.parent, keep) if keep else []
+    removed = _prune(target.parent, keep, made=target, live=db.path) if keep else []
     return {"path": str(target), "bytes": target.stat().st_size, "removed": removed}
 
 
-def _prune(folder: Path, keep: int) -> list[str]:
-    backups = sorted(folder.glob("store-*.db"))
-    old = backups[: max(0, len(backups) - keep)]
+# Only names this command gives (`store-YYYYMMDD-HHMMSS.db`) are pruned: a shop's own database
+# may be called store-sz01.db and sit in the same folder.
+_BACKUP_NAME = re.compile(r"store-[0-9]{8}-[0-9]{6}\.db")
+
+
+def _prune(folder: Path, keep: int, *, made: Path, live: Path) -> list[str]:
+    """Remove all but the newest `keep` stamped backups; never the one just made, never the live database."""
+    live = live.resolve()
+    backups = sorted(p for p in folder.glob("store-*.db") if _BACKUP_NAME.fullmatch(p.name) and p.resolve() != live)
+    old = [p for p in backups[: max(0, len(backups) - keep)] if p != made]
     for p in old:
         p.unlink()
     return [str(p) for p in old]
