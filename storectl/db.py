@@ -86,7 +86,12 @@ def _sqlite_engine(url: str) -> Engine:
 
 def _is_locked(exc: BaseException) -> bool:
     msg = str(exc).lower()
-    return "database is locked" in msg or "database is busy" in msg or "could not obtain lock" in msg
+    return (
+        "database is locked" in msg
+        or "database is busy" in msg
+        or "could not obtain lock" in msg
+        or "lock timeout" in msg  # PostgreSQL's lock_timeout (SQLSTATE 55P03)
+    )
 
 
 # sqlite3's own errors too: raw_connection() and the backup API raise them unwrapped.
@@ -212,6 +217,8 @@ class Database:
         session = self._session(write=True, command=command)
         try:
             session.connection()  # BEGIN IMMEDIATE now, before any read
+            if not self.is_sqlite:
+                _serialise_writers(session)
             yield session
             record_audit(session, outcome="ok")
             session.commit()
@@ -236,6 +243,17 @@ class Database:
             session.commit()
         finally:
             session.close()
+
+
+# PostgreSQL: one writer at a time, like SQLite's BEGIN IMMEDIATE. A transaction-scoped
+# advisory lock taken first thing means two sales can never lock the same rows in opposite
+# order (no deadlocks, no serialization failures to retry), and reads never wait for it.
+WRITE_LOCK_KEY = 0x53544F5245  # "STORE"
+
+
+def _serialise_writers(session: Session) -> None:
+    session.execute(text(f"SET LOCAL lock_timeout = '{busy_timeout_ms()}ms'"))
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
 
 
 def record_audit(session: Session, *, outcome: str, detail: str = "") -> None:
