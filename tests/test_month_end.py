@@ -1,0 +1,236 @@
+"""Reports and the month-end workbook over a month whose figures are worked out by hand below.
+
+November 2026 in the test shop (list prices: IP17P 8999, MBA13 7999, 00123 39):
+  11-01 stock in SZ01: three IP17P at 7200, two MBA13 at 6500, 100 × 00123 at 12
+  11-05 E002 sells IP17P #1 to C003 (a formula-like name) for 8999 cash
+  11-06 E001 sells MBA13 #A + 2 × 00123 to trade customer C001, all on credit: 8077 owed
+  11-08 IP17P #2 goes SZ01 → SZ02, received 11-09; 11-10 E003 sells it at a manual 8500
+  11-20 the 11-05 sale is returned
+  11-25 IP17P #3 leaves SZ01 for SZ02 and is still on the road at month end
+  11-28 C001 pays 3000
+  12-02 E002 sells MBA13 #B (must not appear in November)
+So November: revenue 8999 + 8077 + 8500 − 8999 = 16577.00; cost 7200 + 6524 + 7200 − 7200 = 13724.00;
+profit 2853.00. Month-end stock: SZ01 holds IP17P #1 (7200), MBA13 #B (6500) and 98 cables (1176).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import fails, imei, ok, run
+
+FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")'
+P1 = [imei("35693803564380"), imei("35693803564381"), "F2LXK9J3Q1"]
+P2 = [imei("35693803564382"), imei("35693803564383"), "F2LXK9J3Q2"]
+P3 = [imei("35693803564384"), imei("35693803564385"), "F2LXK9J3Q3"]
+
+
+def at(day: str, time: str = "11:00") -> dict:
+    return {"STORECTL_NOW": f"2026-{day}T{time}:00+08:00"}
+
+
+@pytest.fixture
+def november(shop):
+    ok("customer", "add", "C003", FORMULA_NAME, "--phone", "13900139000")
+    e = at("11-01", "09:00")
+    ok("stock", "in", "--store", "SZ01", "--sku", "IP17P", "--cost", "7200", "--supplier", "SUP01",
+       ",".join(P1), ",".join(P2), ",".join(P3), env=e)
+    ok("stock", "in", "--store", "SZ01", "--sku", "MBA13", "--cost", "6500", "SNMBA000A", "SNMBA000B", env=e)
+    ok("stock", "in", "--store", "SZ01", "--sku", "00123", "--cost", "12", "--qty", "100", env=e)
+    s1 = ok("sell", "--store", "SZ01", "--staff", "E002", "--customer", "C003", P1[0], "--pay", "cash=8999", env=at("11-05"))
+    s2 = ok("sell", "--store", "SZ01", "--staff", "E001", "--customer", "C001", "SNMBA000A", "00123:2", "--on-credit", env=at("11-06"))
+    tr = ok("transfer", "send", "--from", "SZ01", "--to", "SZ02", P2[2], env=at("11-08"))
+    ok("transfer", "receive", tr["id"], env=at("11-09"))
+    ok("sell", "--store", "SZ02", "--staff", "E003", P2[1], "--price", f"{P2[1]}=8500", "--pay", "wechat=8500", env=at("11-10"))
+    ok("return", s1["id"], "--refund", "cash", env=at("11-20"))
+    ok("transfer", "send", "--from", "SZ01", "--to", "SZ02", P3[0], env=at("11-25"))
+    ok("customer", "pay", "C001", "3000", env=at("11-28"))
+    ok("sell", "--store", "SZ01", "--staff", "E002", "SNMBA000B", "--pay", "card=7999", env=at("12-02"))
+    return {"credit_sale": s2}
+
+
+def test_the_staff_report_nets_returns_and_uses_each_units_own_cost(november):
+    rows = {r["staff"]: r for r in ok("report", "staff", "-p", "2026-11", env=at("12-03"))}
+    assert rows["E001"]["revenue"] == "8077.00" and rows["E001"]["cost"] == "6524.00" and rows["E001"]["units"] == 3
+    assert rows["E003"]["revenue"] == "8500.00" and rows["E003"]["profit"] == "1300.00"
+    assert rows["E002"]["revenue"] == "0.00" and rows["E002"]["sales"] == 1 and rows["E002"]["units"] == 0
+    assert [r["staff"] for r in sorted(rows.values(), key=lambda r: r["rank"])][:2] == ["E003", "E001"]
+
+
+def test_the_december_sale_stays_out_of_november_and_shows_in_december(november):
+    stores = {r["store"]: r for r in ok("report", "stores", "-p", "2026-11", env=at("12-03"))}
+    assert stores["SZ01"]["revenue"] == "8077.00"  # 8999 sold and returned, 8077 on credit
+    december = ok("report", "stores", "-p", "2026-12", env=at("12-03"))
+    assert [(r["store"], r["revenue"]) for r in december] == [("SZ01", "7999.00")]
+
+
+def test_the_daily_report_shows_one_day(november):
+    day = ok("report", "daily", "--date", "2026-11-10", env=at("12-03"))
+    assert day["total"]["revenue"] == "8500.00" and day["total"]["sales"] == 1
+    assert [r["staff"] for r in day["staff"]] == ["E003"]
+
+
+def test_products_report_groups_by_sku_with_category(november):
+    rows = {r["sku"]: r for r in ok("report", "products", "-p", "2026-11", env=at("12-03"))}
+    assert rows["00123"]["units"] == 2 and rows["00123"]["revenue"] == "78.00" and rows["00123"]["cost"] == "24.00"
+    assert rows["IP17P"]["revenue"] == "8500.00" and rows["IP17P"]["units"] == 1
+    assert rows["MBA13"]["category"] == "笔记本"
+
+
+def _workbook(tmp_path: Path, *args: str):
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path), *args, env=at("12-03"))
+    return result, load_workbook(result["path"])
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def test_month_end_json_totals_match_the_hand_figures(november, tmp_path):
+    result, _ = _workbook(tmp_path)
+    assert result["path"].endswith("storectl-2026-11.xlsx")
+    assert (result["revenue"], result["cost"], result["profit"], result["closed"]) == ("16577.00", "13724.00", "2853.00", False)
+
+
+def test_the_workbook_has_every_sheet_with_frozen_filtered_headers(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers"]
+    for name in wb.sheetnames[1:]:
+        ws = wb[name]
+        assert ws.freeze_panes is not None, name
+        assert ws.auto_filter.ref, name
+    assert len(wb["Staff"]._charts) == 1 and len(wb["Summary"]._charts) == 1
+
+
+def _sales_rows(wb):
+    ws = wb["Sales"]
+    header = [c.value for c in ws[1]]
+    rows = []
+    for row in ws.iter_rows(min_row=2):
+        values = {h: c for h, c in zip(header, row)}
+        if values["单据 Document"].value is None or str(values["日期 Date"].value or "").startswith("合计"):
+            continue
+        rows.append(values)
+    return header, rows
+
+
+def test_sales_sheet_has_a_line_per_sale_and_return_with_typed_cells(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    header, rows = _sales_rows(wb)
+    docs = [r["单据 Document"].value for r in rows]
+    assert len(rows) == 5  # 1 + 2 (unit + cables) + 1 + 1 return line; December is absent
+    assert sum(1 for d in docs if d.startswith("RT-")) == 1
+    first = rows[0]
+    assert first["日期 Date"].is_date
+    assert first["金额 Amount"].data_type == "n" and "¥" in first["金额 Amount"].number_format
+    codes = [r["串号 Codes"].value for r in rows if r["串号 Codes"].value]
+    assert any(P1[0] in c for c in codes)
+    assert all(r["串号 Codes"].data_type == "s" for r in rows if r["串号 Codes"].value)
+    skus = [r["SKU"] for r in rows if r["SKU"].value == "00123"]
+    assert skus and skus[0].data_type == "s"  # leading zeros kept as text
+    returned = next(r for r in rows if r["单据 Document"].value.startswith("RT-"))
+    assert returned["数量 Qty"].value == -1 and _money(returned["金额 Amount"].value) == Decimal("-8999.00")
+
+
+def test_a_formula_like_customer_name_stays_text(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    _, rows = _sales_rows(wb)
+    cells = [r["客户 Customer"] for r in rows if r["客户 Customer"].value == FORMULA_NAME]
+    assert cells, "the customer's name is written exactly as typed"
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
+def test_totals_rows_are_sum_formulas_over_their_columns(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    ws = wb["Sales"]
+    last = ws.max_row
+    assert str(ws.cell(last, 1).value).startswith("合计")
+    assert ws.cell(last, 12).value == f"=SUM(L2:L{last - 1})"
+    amounts = [ws.cell(r, 12).value for r in range(2, last)]
+    assert sum(_money(a) for a in amounts) == Decimal("16577.00")
+
+
+def test_receivables_inventory_and_transfers_show_the_month_end_state(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    rec = wb["Receivables"]
+    c001 = next(r for r in rec.iter_rows(min_row=2, values_only=True) if r[0] == "C001")
+    assert [_money(v) for v in c001[2:6]] == [Decimal("0.00"), Decimal("8077.00"), Decimal("0.00"), Decimal("3000.00")]
+    assert c001[6].startswith("=C")
+    inv = {}
+    for r in wb["Inventory"].iter_rows(min_row=2, values_only=True):
+        if r[0] is None:  # the by-store table ends at its totals row and a blank line
+            break
+        inv[(r[0], r[1])] = r
+    assert inv[("SZ01", "IP17P")][3] == 1 and _money(inv[("SZ01", "IP17P")][4]) == Decimal("7200.00")
+    assert inv[("SZ01", "MBA13")][3] == 1  # sold only in December
+    assert inv[("SZ01", "00123")][3] == 98 and _money(inv[("SZ01", "00123")][4]) == Decimal("1176.00")
+    assert ("SZ02", "IP17P") not in inv
+    units = [r for r in wb["Inventory"].iter_rows(values_only=True) if r[3] and P1[0] in str(r[3])]
+    assert len(units) == 1 and units[0][0] == "SZ01"  # the returned phone is listed among units on hand
+    road = [r for r in wb["Transfers"].iter_rows(min_row=2, values_only=True) if r[0] and str(r[0]).startswith("TR-")]
+    assert len(road) == 1 and P3[0] in road[0][6] and road[0][7] == 1 and _money(road[0][8]) == Decimal("7200.00")
+
+
+def test_report_month_close_exports_and_closes_in_one_step(november, tmp_path):
+    result, _ = _workbook(tmp_path, "--close")
+    assert result["closed"] is True
+    assert [p["period"] for p in ok("period", "list") if p["closed"]] == ["2026-11"]
+    fails("period_closed", "customer", "pay", "C001", "100", env=at("11-30"))
+    ok("customer", "pay", "C001", "100", env=at("12-03"))  # December is still open
+
+
+def test_a_closed_month_refuses_sales_stock_and_payments_until_reopened(november):
+    ok("period", "close", "2026-11", env=at("12-03"))
+    fails("period_closed", "stock", "in", "--store", "SZ01", "--sku", "00123", "--cost", "12", "--qty", "1", env=at("11-30"))
+    fails("period_closed", "sell", "--store", "SZ01", "--staff", "E002", "00123:1", "--pay", "cash=39", env=at("11-30"))
+    ok("period", "reopen", "2026-11", env=at("12-03"))
+    ok("sell", "--store", "SZ01", "--staff", "E002", "00123:1", "--pay", "cash=39", env=at("11-30"))
+
+
+def test_report_month_refuses_a_bad_out_path_and_writes_nothing(november, tmp_path):
+    fails("invalid_input", "report", "month", "2026-11", "--out", str(tmp_path / "nope" / "x.xlsx"))
+    fails("invalid_input", "report", "month", "2026-11", "--out", str(tmp_path / "x.csv"))
+    fails("invalid_input", "report", "month", "2026-13", "--out", str(tmp_path))
+
+
+def test_a_failed_export_never_replaces_a_good_workbook(november, tmp_path, monkeypatch):
+    result, _ = _workbook(tmp_path)
+    good = Path(result["path"]).read_bytes()
+    from storectl.services import month_end
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(month_end, "_points_sheet", boom)
+    r = run("report", "month", "2026-11", "--out", str(tmp_path), "--json", env=at("12-03"))
+    assert r.code != 0
+    assert Path(result["path"]).read_bytes() == good
+    assert not list(tmp_path.glob("*.part"))
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_recalculates_the_totals_to_the_json_figures(november, tmp_path):
+    result, _ = _workbook(tmp_path)
+    out = tmp_path / "recalc"
+    out.mkdir()
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), result["path"]],
+        check=True, capture_output=True, timeout=180,
+    )
+    wb = load_workbook(out / Path(result["path"]).name, data_only=True)
+    summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=14, values_only=True)}
+    figures = {k.split(" ")[0]: v for k, v in summary.items() if k}
+    assert _money(figures["销售额"]) == Decimal(result["revenue"])
+    assert _money(figures["成本"]) == Decimal(result["cost"])
+    assert _money(figures["毛利"]) == Decimal(result["profit"])
+    assert _money(figures["应收期末"]) == Decimal("5077.00")
+    assert _money(figures["库存金额"]) == Decimal("14876.00")
+    staff_total = [r for r in wb["Staff"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith("合计")][0]
+    assert _money(staff_total[5]) == Decimal(result["revenue"])  # Staff sheet sums to the Summary figure
