@@ -115,6 +115,7 @@ def test_every_command_has_help_that_exits_0(path, command):
     r = run(*path, "--help")
     assert r.code == 0, r.stdout + r.stderr
     assert "Usage" in r.stdout and "Traceback" not in r.stdout + r.stderr
+    assert "--install-completion" not in r.stdout  # only a root app would offer it
 
 
 def test_the_root_help_imports_no_heavy_module():

@@ -78,6 +78,7 @@ def _available(name: str) -> bool:
 def load(name: str):
     module, attr, _ = COMMANDS[name]
     sub = getattr(importlib.import_module(module), attr)
+    sub._add_completion = False  # converted on its own, a group would offer --install-completion
     command = typer.main.get_command(sub)
     command.name = name
     return command
