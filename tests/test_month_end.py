@@ -202,12 +202,12 @@ def test_report_month_refuses_a_bad_out_path_and_writes_nothing(november, tmp_pa
 def test_a_failed_export_never_replaces_a_good_workbook(november, tmp_path, monkeypatch):
     result, _ = _workbook(tmp_path)
     good = Path(result["path"]).read_bytes()
-    from storectl.services import month_end
+    from storectl.services import month_end_books
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(month_end, "_points_sheet", boom)
+    monkeypatch.setattr(month_end_books, "points_sheet", boom)
     r = run("report", "month", "2026-11", "--out", str(tmp_path), "--json", env=at("12-03"))
     assert r.code != 0
     assert Path(result["path"]).read_bytes() == good

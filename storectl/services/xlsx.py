@@ -185,4 +185,21 @@ def rows_written(sheets: Iterable[SheetWriter]) -> int:
     return sum(s.row for s in sheets)
 
 
+def codes_for(session, unit_ids: set[int]) -> dict[int, str]:  # noqa: ANN001
+    """Each unit's codes joined as "IMEI1 / IMEI2 / SN", fetched in chunks."""
+    from sqlalchemy import select
+
+    from storectl.models import UnitCode
+
+    codes: dict[int, list[str]] = {}
+    ids = list(unit_ids)
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i : i + 5000]
+        for unit_id, code in session.execute(
+            select(UnitCode.unit_id, UnitCode.code).where(UnitCode.unit_id.in_(chunk)).order_by(UnitCode.unit_id, UnitCode.position)
+        ):
+            codes.setdefault(unit_id, []).append(code)
+    return {k: " / ".join(v) for k, v in codes.items()}
+
+
 __all__ = ["Col", "SheetWriter", "local_naive", "is_dangerous", "date"]
