@@ -57,10 +57,13 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def busy_timeout_ms() -> int:
+    """How long a write waits for its turn (STORECTL_BUSY_TIMEOUT_MS). 30 s by default: SQLite's
+    retries are not first come, first served, and with eight writers on two busy cores one
+    writer was seen losing the race for 21 s."""
     try:
-        return max(0, int(os.environ.get("STORECTL_BUSY_TIMEOUT_MS", "15000")))
+        return max(0, int(os.environ.get("STORECTL_BUSY_TIMEOUT_MS", "30000")))
     except ValueError:
-        return 15000
+        return 30000
 
 
 def _sqlite_engine(url: str) -> Engine:

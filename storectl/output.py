@@ -112,6 +112,14 @@ def guard(as_json: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted: nothing was saved")
         raise typer.Exit(130) from None
+    except UnicodeEncodeError as exc:
+        if "surrogates not allowed" not in str(exc):
+            _internal(exc, as_json)
+        # Bytes that are not UTF-8 in argv, stdin or the environment (a GBK terminal, a binary
+        # file) reach Python as lone surrogates; the database cannot store them.
+        render_error(StoreError("invalid_input", "the text given is not valid UTF-8 (a byte that is not UTF-8 was typed or piped in)",
+                                "check the terminal's encoding (e.g. LANG=zh_CN.UTF-8) and type it again"), as_json)
+        raise typer.Exit(EXIT_USER) from None
     except Exception as exc:  # noqa: BLE001
         from storectl.db import translate_db_error
 
@@ -121,9 +129,16 @@ def guard(as_json: bool) -> Iterator[None]:
             raise typer.Exit(EXIT_USER) from None
         if os.environ.get("STORECTL_DEBUG"):
             raise
-        err = {"error": {"code": "internal", "message": f"storectl failed: {type(exc).__name__}: {exc}", "hint": "this is a bug; rerun with STORECTL_DEBUG=1 for details and report it"}}
-        if as_json:
-            sys.stdout.write(dumps(err) + "\n")
-        else:
-            console(stderr=True).print(f"[bold red]internal error[/]: {type(exc).__name__}: {exc}")
-        raise typer.Exit(EXIT_INTERNAL) from None
+        _internal(exc, as_json)
+
+
+def _internal(exc: Exception, as_json: bool) -> None:
+    """A bug: a short message and exit 70 (the traceback with STORECTL_DEBUG=1)."""
+    if os.environ.get("STORECTL_DEBUG"):
+        raise exc
+    err = {"error": {"code": "internal", "message": f"storectl failed: {type(exc).__name__}: {exc}", "hint": "this is a bug; rerun with STORECTL_DEBUG=1 for details and report it"}}
+    if as_json:
+        sys.stdout.write(dumps(err) + "\n")
+    else:
+        console(stderr=True).print(f"[bold red]internal error[/]: {type(exc).__name__}: {exc}")
+    raise typer.Exit(EXIT_INTERNAL) from None

@@ -234,3 +234,17 @@ def test_libreoffice_recalculates_the_totals_to_the_json_figures(november, tmp_p
     assert _money(figures["库存金额"]) == Decimal("14876.00")
     staff_total = [r for r in wb["Staff"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith("合计")][0]
     assert _money(staff_total[5]) == Decimal(result["revenue"])  # Staff sheet sums to the Summary figure
+
+
+def test_an_export_clears_temporary_files_left_by_a_killed_export(november, tmp_path):
+    import os
+    import time
+
+    stale = tmp_path / ".storectl-2026-11-killed.xlsx.part"
+    fresh = tmp_path / ".storectl-2026-11-running.xlsx.part"
+    stale.write_bytes(b"half a workbook")
+    fresh.write_bytes(b"another export, still writing")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    _workbook(tmp_path)
+    assert not stale.exists() and fresh.exists()

@@ -45,7 +45,7 @@ def verify_pin(pin: str, stored: str | None) -> bool:
 
 
 def validate_pin(pin: str) -> str:
-    if not pin or not pin.isdigit() or not (4 <= len(pin) <= 12):
+    if not pin or not (pin.isascii() and pin.isdigit()) or not (4 <= len(pin) <= 12):
         raise invalid("a PIN is 4 to 12 digits", "e.g. STORECTL_NEW_PIN=4821 storectl staff set-pin E001")
     return pin
 

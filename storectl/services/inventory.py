@@ -789,7 +789,7 @@ def invariants(session: Session) -> list[dict]:
     )
     for code, status, store_id, sold_at, mid, kind, doc, after, at in rows:
         if mid is None:
-            problem("unit_history", None, f"unit {code} has no movements")
+            problem("unit_history", code, f"unit {code} has no movements")
         elif after != status:
             problem("unit_status", doc, f"unit {code} is {status} but its last movement ({kind}) left it {after}")
         elif (status == "sold") != (kind == "sale"):
@@ -821,7 +821,7 @@ def _transit_invariants(session: Session) -> list[dict]:
         .where(or_(and_(Unit.status == "in_transit", open_lines != 1), and_(Unit.status != "in_transit", open_lines != 0)))
     )
     return [
-        {"check": "unit_transit", "doc": None, "message": f"unit {code} is {status} with {n} open transfer lines (expected {1 if status == 'in_transit' else 0})"}
+        {"check": "unit_transit", "doc": code, "message": f"unit {code} is {status} with {n} open transfer lines (expected {1 if status == 'in_transit' else 0})"}
         for code, status, n in rows
     ]
 
@@ -854,10 +854,10 @@ def _quantity_invariants(session: Session) -> list[dict]:
         have, expected = held.get(key, 0), moved.get(key, 0)
         what = "in-stock units" if product_id in serial_ids else "stock level"
         if have < 0:
-            problems.append({"check": "stock_negative", "doc": None, "message": f"{stores.get(store_id)} has {have} of {skus.get(product_id)}"})
+            problems.append({"check": "stock_negative", "doc": f"{stores.get(store_id)} {skus.get(product_id)}", "message": f"{stores.get(store_id)} has {have} of {skus.get(product_id)}"})
         if have != expected:
             problems.append({
-                "check": "stock_movements", "doc": None,
+                "check": "stock_movements", "doc": f"{stores.get(store_id)} {skus.get(product_id)}",
                 "message": f"{stores.get(store_id)} {skus.get(product_id)}: {what} {have}, movements say {expected}",
             })
     return problems

@@ -63,6 +63,7 @@ def write_workbook(session: Session, *, period: Period, path: Path, progress: Ca
                 pass
         raise
     progress("saving")
+    _remove_stale_parts(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
     os.close(fd)
     try:
@@ -82,6 +83,21 @@ def write_workbook(session: Session, *, period: Period, path: Path, progress: Ca
         "lines": totals["lines"],
         "sheets": list(SHEETS),
     }
+
+
+STALE_PART_SECONDS = 3600
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Temporary files left by exports that were killed (an hour old: no export runs that long)."""
+    import time
+
+    for part in path.parent.glob(f".{path.stem}-*.xlsx.part"):
+        try:
+            if time.time() - part.stat().st_mtime > STALE_PART_SECONDS:
+                part.unlink()
+        except OSError:
+            pass
 
 
 def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dict:  # noqa: ANN001
