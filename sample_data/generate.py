@@ -273,6 +273,94 @@ def main() -> None:
     write("customers.csv", ["code", "name", "phone", "group", "credit_limit"], customers)
     write("units.csv", ["store", "sku", "supplier", "cost", "IMEI1", "IMEI2", "SN"], units)
     write("stock_qty.csv", ["store", "sku", "supplier", "cost", "qty"], stock)
+    demo_month(customers, units)
+
+
+# --------------------------------------------------------------------------- the demo month
+# Everything below is drawn after the files above, so adding it left them byte for byte the same.
+
+NEW_MEMBER_NAMES = ["郑晓燕", "冯嘉豪", "谢雨桐", "邓浩然", "曾思琪", "彭宇轩", "萧嘉欣", "潘志明", "袁诗涵",
+                    "唐俊杰", "韩梓萱", "宋锦荣", "许家乐", "梁晓东", "罗丽华", "何伟鸿", "蔡欣怡", "田子涵",
+                    "董文博", "曹秀兰", "高明", "马超", "孙静", "胡敏", "杨洋", "朱桂英"]
+SELLERS = ["E001", "E002", "E003", "E004", "E005", "E006", "E007"]
+
+# Rules beyond the list prices of products.csv: trade (批发) and company (企业) prices, one
+# customer's own price, a member level's price, and the Double 11 promotion (dated list prices).
+PRICES = [
+    # sku, price, customer, group, level, from, until
+    ("IP17-256-WH", 5699, "", "批发", "", "", ""),
+    ("IP17P-256-BK", 8599, "", "批发", "", "", ""),
+    ("IP17PM-256-BL", 9499, "", "批发", "", "", ""),
+    ("IP16-128-BK", 4899, "", "批发", "", "", ""),
+    ("HWM70P-512-BK", 6599, "", "批发", "", "", ""),
+    ("HWN14-256-GR", 2549, "", "批发", "", "", ""),
+    ("MI15-256-BK", 4299, "", "批发", "", "", ""),
+    ("RMK80-256-WH", 2349, "", "批发", "", "", ""),
+    ("OPR14-256-BL", 2649, "", "批发", "", "", ""),
+    ("MBA13-M4-16-256", 7699, "", "企业", "", "", ""),
+    ("HWMB14-2025-16-1T", 6699, "", "企业", "", "", ""),
+    ("LXPRO14-2025-32-1T", 5699, "", "企业", "", "", ""),
+    ("MBA13-M4-16-256", 7499, "C006", "", "", "", ""),
+    ("APP3", 1799, "", "", "金卡", "", ""),
+    ("IP17-256-WH", 5699, "", "", "", "2026-11-09", "2026-11-12"),
+    ("HWN14-256-GR", 2499, "", "", "", "2026-11-09", "2026-11-12"),
+    ("RMK80-256-WH", 2299, "", "", "", "2026-11-09", "2026-11-12"),
+    ("APL-20W", 129, "", "", "", "2026-11-09", "2026-11-12"),
+    ("ANK-30W-GAN", 79, "", "", "", "2026-11-09", "2026-11-12"),
+]
+
+
+def demo_month(customers: list[list], units: list[list]) -> None:
+    """members.csv, prices.csv and next month's delivery files for the README tour."""
+    max_cost: dict[str, Decimal] = {}
+    for u in units:
+        max_cost[u[1]] = max(max_cost.get(u[1], Decimal(0)), Decimal(u[3]))
+    for sku, price, *_ in PRICES:
+        if sku in max_cost:  # a rule must still leave a margin on the dearest unit
+            assert Decimal(price) > max_cost[sku] * Decimal("1.02"), (sku, price, max_cost[sku])
+    write("prices.csv", ["sku", "price", "customer", "group", "level", "from", "until"],
+          [[sku, money(price), *rest] for sku, price, *rest in PRICES])
+
+    # members: 14 retail customers already on file enrol, 26 new people; how each one joined
+    retail = [c for c in customers if c[3] == "零售"]
+    known = rng.sample(retail, 14)
+    phones = {c[2] for c in customers}
+    people = [(c[2], c[1]) for c in known]
+    prefixes = ["135", "136", "137", "138", "139", "150", "158", "159", "186", "187", "188", "189", "199"]
+    for name in NEW_MEMBER_NAMES:
+        while True:
+            ph = rng.choice(prefixes) + digits(8)
+            if ph not in phones:
+                phones.add(ph)
+                break
+        people.append((ph, name))
+    rng.shuffle(people)
+    days = sorted(rng.choices(range(1, 29), weights=[6 if d in (1, 7, 8, 11) else 2 if d < 15 else 1 for d in range(1, 29)], k=len(people)))
+    rows, joined = [], []
+    for (phone, name), day in zip(people, days):
+        how = rng.choices(["channel-qr", "staff-qr", "hand"], weights=(45, 35, 20))[0]
+        channel = staff = referrer = ""
+        if how == "channel-qr":
+            channel = rng.choice(["WX", "WX", "XHS", "DY", "DY"])
+        elif how == "staff-qr":
+            staff = rng.choice(SELLERS)
+            channel = rng.choice(["", "", "WIN"])  # a card in the shop window carries the channel too
+        else:
+            staff = rng.choice(SELLERS)
+            if joined and rng.random() < 0.5:
+                channel, referrer = "REF", rng.choice(joined)
+            else:
+                channel = rng.choice(["AS", "WIN"])
+        habit = rng.choices(["daily", "often", "sometimes", "never"], weights=(25, 35, 30, 10))[0]
+        rows.append([phone, name, f"2026-11-{day:02d}", how, channel, staff, referrer, habit])
+        joined.append(phone)
+    write("members.csv", ["phone", "name", "joined", "how", "channel", "staff", "referrer", "checkin"], rows)
+
+    # December's first deliveries, for the README tour (stock in --file, and scanner mode)
+    tacs = tacs_for("apple")
+    write("delivery-IP17P-256-BK.csv", ["IMEI1", "IMEI2", "SN"],
+          [[make_imei(t), make_imei(t), make_sn("apple")] for t in [rng.choice(tacs) for _ in range(5)]])
+    write("delivery-APP3.csv", ["SN"], [[make_sn("apple")] for _ in range(3)])
 
 
 if __name__ == "__main__":
