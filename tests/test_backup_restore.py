@@ -204,3 +204,11 @@ def test_db_check_reports_each_broken_invariant_with_what_broke_it(busy_shop, wh
     assert any(p["doc"] == doc and named in f"{p['doc']} {p['message']}" for p in found), found
     human = run("db", "check")
     assert human.code == 1 and check in human.stdout and named in human.stdout
+
+
+@pytest.mark.sqlite_only
+def test_backup_to_a_folder_that_does_not_exist_yet_creates_it(shop, tmp_path):
+    folder = tmp_path / "backups" / "nightly"
+    result = ok("db", "backup", "--to", str(folder), "--keep", "3")
+    assert Path(result["path"]).parent == folder and folder.is_dir()
+    assert Path(result["path"]).name.startswith("store-")

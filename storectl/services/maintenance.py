@@ -108,7 +108,9 @@ def backup(db: Database, *, to: str | None = None, keep: int | None = None) -> d
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     if to:
         target = Path(to).expanduser()
-        if target.is_dir():
+        # a folder: one that exists, or a new path ending in / or without a file suffix (cron's
+        # `--to /srv/shop/backups --keep 14` must not write a file called "backups")
+        if target.is_dir() or to.endswith(("/", os.sep)) or (not target.exists() and not target.suffix):
             target = target / f"store-{stamp}.db"
     else:
         target = db.path.parent / "backups" / f"store-{stamp}.db"
