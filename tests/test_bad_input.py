@@ -16,6 +16,7 @@ from pathlib import Path
 import conftest
 import pytest
 from conftest import run
+from reliability_helpers import sqlite_copy
 
 from storectl.errors import CODES
 
@@ -54,15 +55,6 @@ def snapshot() -> list:
         engine.dispose()
 
 
-def _copy(src: Path, dst: Path) -> None:
-    # The backup API, not a file copy: the shop's last writes may still sit in its -wal file.
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        a.backup(b)
-    finally:
-        b.close()
-        a.close()
-
 
 @pytest.fixture(scope="module")
 def _template(tmp_path_factory):
@@ -77,9 +69,9 @@ def cached_shop(request, _template):
     here = Path(os.environ["STORECTL_DB"])
     if not _template.exists():
         request.getfixturevalue("shop")
-        _copy(here, _template)
+        sqlite_copy(here, _template)
     else:
-        _copy(_template, here)
+        sqlite_copy(_template, here)
     return here
 
 

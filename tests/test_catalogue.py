@@ -119,3 +119,8 @@ def test_money_in_json_is_never_a_float(cached_shop):
         for key in ("price", "credit_limit", "balance"):
             if key in row and row[key] is not None:
                 assert isinstance(row[key], str) and row[key].count(".") == 1 and len(row[key].split(".")[1]) == 2
+
+
+def test_a_customer_is_found_by_a_phone_typed_with_spaces_dashes_or_country_code(shop):
+    for typed in ("138-0013-8000", "+86 138 0013 8000", "１３８００１３８０００"):
+        assert ok("customer", "show", typed)["code"] == "C002"

@@ -9,36 +9,28 @@ from storectl.errors import not_found
 from storectl.models import Channel, Customer, Level, Product, Staff, Store, Supplier
 
 
-def store(session: Session, code: str) -> Store:
-    code = clean_code(code, "store code")
-    row = session.exec(select(Store).where(Store.code == code)).first()
+def _one(session: Session, model, column, value: str, what: str, hint: str):  # noqa: ANN001, ANN202
+    """The row whose `column` equals the cleaned code, or not_found naming it."""
+    row = session.exec(select(model).where(column == value)).first()
     if row is None:
-        raise not_found(f"no store {code!r}", "storectl store list")
+        raise not_found(f"no {what} {value!r}", hint)
     return row
+
+
+def store(session: Session, code: str) -> Store:
+    return _one(session, Store, Store.code, clean_code(code, "store code"), "store", "storectl store list")
 
 
 def staff(session: Session, code: str) -> Staff:
-    code = clean_code(code, "staff code")
-    row = session.exec(select(Staff).where(Staff.code == code)).first()
-    if row is None:
-        raise not_found(f"no staff member {code!r}", "storectl staff list")
-    return row
+    return _one(session, Staff, Staff.code, clean_code(code, "staff code"), "staff member", "storectl staff list")
 
 
 def supplier(session: Session, code: str) -> Supplier:
-    code = clean_code(code, "supplier code")
-    row = session.exec(select(Supplier).where(Supplier.code == code)).first()
-    if row is None:
-        raise not_found(f"no supplier {code!r}", "storectl supplier list")
-    return row
+    return _one(session, Supplier, Supplier.code, clean_code(code, "supplier code"), "supplier", "storectl supplier list")
 
 
 def product(session: Session, sku: str) -> Product:
-    sku = clean_code(sku, "SKU")
-    row = session.exec(select(Product).where(Product.sku == sku)).first()
-    if row is None:
-        raise not_found(f"no product with SKU {sku!r}", "storectl product list")
-    return row
+    return _one(session, Product, Product.sku, clean_code(sku, "SKU"), "product with SKU", "storectl product list")
 
 
 def customer(session: Session, code: str) -> Customer:
@@ -46,10 +38,21 @@ def customer(session: Session, code: str) -> Customer:
     code = clean_code(code, "customer code")
     row = session.exec(select(Customer).where(Customer.code == code)).first()
     if row is None:
-        row = session.exec(select(Customer).where(Customer.phone == code)).first()
+        row = session.exec(select(Customer).where(Customer.phone == _as_phone(code))).first()
     if row is None:
         raise not_found(f"no customer or member {code!r}", "storectl customer list")
     return row
+
+
+def _as_phone(text: str) -> str:
+    """`+86 138-0013-8000` as stored (13800138000); text that is no phone stays as it is."""
+    from storectl.errors import StoreError
+    from storectl.services.catalogue import _phone
+
+    try:
+        return _phone(text) or text
+    except StoreError:
+        return text
 
 
 def member(session: Session, phone: str) -> Customer:
@@ -60,19 +63,11 @@ def member(session: Session, phone: str) -> Customer:
 
 
 def channel(session: Session, code: str) -> Channel:
-    code = clean_code(code, "channel code")
-    row = session.exec(select(Channel).where(Channel.code == code)).first()
-    if row is None:
-        raise not_found(f"no channel {code!r}", "storectl channel list")
-    return row
+    return _one(session, Channel, Channel.code, clean_code(code, "channel code"), "channel", "storectl channel list")
 
 
 def level(session: Session, name: str) -> Level:
-    name = clean_code(name, "level name")
-    row = session.exec(select(Level).where(Level.name == name)).first()
-    if row is None:
-        raise not_found(f"no member level {name!r}", "storectl level list")
-    return row
+    return _one(session, Level, Level.name, clean_code(name, "level name"), "member level", "storectl level list")
 
 
 def code_of(session: Session, model, row_id: int | None, attr: str = "code") -> str | None:
