@@ -1,29 +1,130 @@
-"""The figures `python -m bench` measures. Add one by appending a Figure (issue #10 grows this list)."""
+"""The figures `python -m bench` measures, each next to its floor (issue #10).
+
+| figure | storectl | floor | target |
+|---|---|---|---|
+| stock in | 100,000 tablet serials from a .txt into an empty shop | sqlite3 executemany of unit + unit_code + movement | < 4 s and ≤ 5× |
+| sn show | one unit among 1,000,000 | a bare SQLModel script selecting one unit by code | ≤ 1.25× |
+| sell | two units, cash, among 1,000,000 | the same bare SQLModel script | ≤ 1.5× |
+| --help | root help | a bare Typer app with 10 commands | ≤ 1.5× |
+| report staff | a month of 1,000,000 sale lines | the same GROUP BY in python's sqlite3 | < 1 s |
+| report month | workbook of 100,000 sale lines | bare openpyxl write-only, same rows and formats | ≤ 1.5×, RSS < 200 MB |
+| qr sheet --staff | 200 staff | — | < 3 s |
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from bench.generate import REPORT_PERIOD, STOCKIN_SKU, in_stock_codes
 from bench.harness import Figure
 
 FLOORS = Path(__file__).parent / "floors"
+PY = sys.executable
+# October 2026 in Asia/Shanghai, as stored (UTC)
+MONTH_START, MONTH_END = "2026-09-30 16:00:00.000000", "2026-10-31 16:00:00.000000"
 
 
 def storectl(*args: str) -> list[str]:
-    """The installed command, as users run it (falls back to the module)."""
+    """The console script installed next to this Python, as a shop's installation runs it.
+
+    PATH may hold a wrapper instead (a pyenv shim adds ~0.3 s of bash and pyenv of its own,
+    which is not storectl's cost); falls back to PATH, then to the module.
+    """
+    beside = Path(PY).parent / "storectl"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside), *args]
     exe = shutil.which("storectl")
-    return [exe, *args] if exe else [sys.executable, "-m", "storectl", *args]
+    return [exe, *args] if exe else [PY, "-m", "storectl", *args]
 
 
-def figures() -> list[Figure]:
+@dataclass
+class Setup:
+    """What the figures run against (built or reused by `bench.__main__`)."""
+
+    big: Path  # the large shop: 1,000,000 units and sale lines (100,000 with --quick)
+    month: Path  # the month-end shop: 100,000 sale lines
+    empty: Path  # an empty shop (catalogue only), copied before each `stock in`
+    codes: Path  # the .txt of new serials for `stock in`
+    work: Path  # a scratch folder
+    units: int
+    lines: int
+    month_lines: int
+    stockin: int
+    runs: int
+    quick: bool = False
+
+
+def _fresh_copy(src: Path, dst: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(dst) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def figures(setup: Setup) -> list[Figure]:
+    work = setup.work
+    big = {"STORECTL_DB": str(setup.big)}
+    # distinct in-stock units at SZ01 for every run: sell takes two per run, sn show one
+    pool = in_stock_codes(setup.big, "SZ01", 3 * (setup.runs + 2))
+    sell_codes, show_codes = pool[: 2 * (setup.runs + 2)], pool[2 * (setup.runs + 2):]
+    stockin_db, floor_db = work / "stockin.db", work / "stockin-floor.db"
     return [
+        Figure(
+            name=f"stock in {setup.stockin:,} units from a file",
+            command=storectl("stock", "in", "--store", "SZ01", "--sku", STOCKIN_SKU, "--cost", "2999", "--supplier", "SUP01",
+                             "--ref", "PO-BENCH", "--file", str(setup.codes), "--json"),
+            floor=[PY, str(FLOORS / "stockin_sqlite.py"), str(floor_db), str(setup.codes)],
+            max_seconds=4, target_ratio=5,
+            prepare=lambda run: _fresh_copy(setup.empty, stockin_db),
+            env={"STORECTL_DB": str(stockin_db)},
+            runs=3 if setup.quick else 7,
+            note="a .txt of tablet serials (one SN per unit) into an empty shop copied fresh before each run (copy not timed);"
+                 " the floor creates its three tables in a new file and executemany-inserts the same rows",
+        ),
+        Figure(
+            name=f"sn show, {setup.units:,} units",
+            command=lambda run: storectl("sn", "show", show_codes[run % len(show_codes)], "--json"),
+            floor=lambda run: [PY, str(FLOORS / "sqlmodel_lookup.py"), str(setup.big), show_codes[run % len(show_codes)]],
+            target_ratio=1.25, env=big,
+            note="a different in-stock unit each run; the floor defines two SQLModel tables and selects the unit by code",
+        ),
+        Figure(
+            name=f"sell 2 units, {setup.units:,} units",
+            command=lambda run: storectl("sell", "--store", "SZ01", "--staff", "E001", sell_codes[2 * run], sell_codes[2 * run + 1],
+                                         "--pay", "cash=30000", "--json"),
+            floor=lambda run: [PY, str(FLOORS / "sqlmodel_lookup.py"), str(setup.big), sell_codes[2 * run]],
+            target_ratio=1.5, env=big,
+            note="two new in-stock units each run (the sale is committed, with change from cash); floor: the sn show floor",
+        ),
         Figure(
             name="storectl --help",
             command=storectl("--help"),
-            floor=[sys.executable, str(FLOORS / "bare_typer.py"), "--help"],
+            floor=[PY, str(FLOORS / "bare_typer.py"), "--help"],
             target_ratio=1.5,
             note="root help lists every group without importing them (no SQLAlchemy, openpyxl, …)",
+        ),
+        Figure(
+            name=f"report staff, {setup.lines:,} sale lines in the month",
+            command=storectl("report", "staff", "-p", REPORT_PERIOD, "--json"),
+            floor=[PY, str(FLOORS / "report_groupby.py"), str(setup.big), MONTH_START, MONTH_END],
+            max_seconds=1, env=big,
+            note="the floor runs the same GROUP BY (sale and return lines per salesperson, members brought in) in python's sqlite3",
+        ),
+        Figure(
+            name=f"report month workbook, {setup.month_lines:,} sale lines",
+            command=storectl("report", "month", REPORT_PERIOD, "--out", str(work / "month.xlsx"), "--json"),
+            floor=[PY, str(FLOORS / "month_openpyxl.py"), str(setup.month), str(work / "month-floor.xlsx"), MONTH_START, MONTH_END],
+            target_ratio=1.5, max_rss_mib=200, env={"STORECTL_DB": str(setup.month)},
+            runs=1 if setup.quick else 3,
+            note="all eight sheets with charts; the floor writes only the Sales rows and the units-on-hand list, same columns and formats",
+        ),
+        Figure(
+            name="qr sheet --staff, 200 staff",
+            command=storectl("qr", "sheet", "--staff", "--out", str(work / "staff.html"), "--json"),
+            max_seconds=3, env=big,
+            note="an A4 HTML sheet with one SVG code per salesperson",
         ),
     ]

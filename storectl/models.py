@@ -13,6 +13,10 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, Index, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+# A command uses a few tables but imports them all: let pydantic build each model's validator on
+# first use instead of at import (a third of `import storectl.models`; see bench/, issue #10).
+SQLModel.model_config["defer_build"] = True
+
 # Stable constraint names, so Alembic batch migrations on SQLite can find them.
 SQLModel.metadata = MetaData(
     naming_convention={
