@@ -29,13 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per figure (default 7; 3 with --quick)")
     parser.add_argument("--units", type=int, help="units and sale lines in the large shop (default 1,000,000)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"), help="folder for latest.json and latest.md")
-    parser.add_argument("--data", default=str(DATA), help="where generated shops are cached")
     parser.add_argument("--only", help="only figures whose name contains this text")
     parser.add_argument("--regen", action="store_true", help="rebuild the cached shops")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 7)
     size = args.units or (100_000 if args.quick else 1_000_000)
-    data = Path(args.data)
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import fails, imei, ok, run
+from conftest import fails, ok, run
 from reliability_helpers import HERE, integrity, problems, raw_sql, scalar
 
 from storectl.db import SCHEMA_HEAD

@@ -104,7 +104,7 @@ def test_db_check_reports_a_row_that_refers_to_nothing(cached_shop):
 
 # A corruption of one cache, and the area module whose invariants must notice it.
 CORRUPTIONS = {
-    "storectl.services.inventory": [
+    "storectl.services.stock_checks": [
         "INSERT INTO stock_level (store_id, product_id, qty) SELECT 1, id, 5 FROM product WHERE sku = '00123'",
     ],
     "storectl.services.receivables": ["UPDATE customer SET balance_cents = 12345 WHERE code = 'C001'"],

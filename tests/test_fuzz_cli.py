@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shlex
 import traceback
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

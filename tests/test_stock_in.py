@@ -165,12 +165,12 @@ def test_a_closed_month_refuses_stock_in(shop):
 
 
 def test_an_integrity_error_in_a_race_comes_out_as_conflict(shop, monkeypatch):
-    from storectl.services import inventory
+    from storectl.services import unit_input
 
     stock_in("RACE1")
     # As if another writer registered the code after our duplicate check: the UNIQUE index decides.
     with monkeypatch.context() as mp:
-        mp.setattr(inventory, "existing_codes", lambda session, codes: [])
+        mp.setattr(unit_input, "existing_codes", lambda session, codes: [])
         error = fails("conflict", "stock", "in", "--store", "SZ01", "--sku", "MBA13", "--cost", "1", "RACE2", "RACE1")
     assert "nothing was received" in error["message"]
     assert [u["codes"]["SN"] for u in ok("stock", "list")] == ["RACE1"]
@@ -187,13 +187,13 @@ class FakeTTY(io.StringIO):
 
 def _checker(sku: str):
     from storectl.db import Database, resolve_url
-    from storectl.services import inventory
+    from storectl.services import unit_input
 
     base, seen = Database(resolve_url(None)), {}
 
     def check(label: str, text: str) -> str:
         with base.read() as s:
-            inventory.check_in_line(s, sku=sku, value=text, seen=seen, label=label)
+            unit_input.check_in_line(s, sku=sku, value=text, seen=seen, label=label)
         return ""
 
     return check

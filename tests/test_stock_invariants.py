@@ -9,10 +9,10 @@ from test_stock_support import fake_sale, read_session, shop, stock_in, write_se
 
 
 def problems():
-    from storectl.services import inventory
+    from storectl.services import stock_checks
 
     with read_session() as s:
-        return [(p["check"], p["message"]) for p in inventory.invariants(s)]
+        return [(p["check"], p["message"]) for p in stock_checks.invariants(s)]
 
 
 def busy_shop():

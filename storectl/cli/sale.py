@@ -147,11 +147,11 @@ def show(
 
     Example: storectl sale show S-000012
     """
-    from storectl.services import sales
+    from storectl.services import sale_views
 
     with guard(json_):
         with read() as s:
-            result = sales.show_sale(s, doc)
+            result = sale_views.show_sale(s, doc)
         emit(result, json_, print_receipt)
 
 
@@ -166,11 +166,11 @@ def list_(
 
     Example: storectl sale list -p 2026-11 --store SZ01
     """
-    from storectl.services import sales
+    from storectl.services import sale_views
 
     with guard(json_):
         with read() as s:
-            rows = sales.list_sales(s, period=period, store=store, staff=staff)
+            rows = sale_views.list_sales(s, period=period, store=store, staff=staff)
         emit(rows, json_, lambda rs: table(
             "sales", ["id", "at", "store", "staff", "customer", "items", "total", "owed", "returned"],
             [(r["id"], r["at"][:16].replace("T", " "), r["store"], r["staff"], r["customer"] or "", r["items"],

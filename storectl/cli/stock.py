@@ -31,7 +31,7 @@ CountedArg = Annotated[Optional[list[str]], typer.Argument(help="The codes scann
 def gather(units: list[str] | None, file: str | None):
     """The items to work on, or None when '-' is a terminal (the caller runs the scanner loop)."""
     from storectl.errors import invalid
-    from storectl.services import inventory
+    from storectl.services import unit_input
 
     units = [u for u in (units or [])]
     if "-" in units:
@@ -39,12 +39,12 @@ def gather(units: list[str] | None, file: str | None):
             raise invalid("'-' reads the units from stdin; give it alone", "e.g. storectl stock in … - < codes.txt")
         if sys.stdin.isatty():
             return None
-        return inventory.read_unit_stream(sys.stdin)
+        return unit_input.read_unit_stream(sys.stdin)
     if file is not None:
         if units:
             raise invalid("give the units as arguments or with --file, not both", "drop the arguments or --file")
-        return inventory.read_unit_file(file)
-    return inventory.argument_items(units)
+        return unit_input.read_unit_file(file)
+    return unit_input.argument_items(units)
 
 
 def scan_loop(stream: TextIO, check: Callable[[str, str], str], *, err: TextIO, strict: bool = False) -> list[tuple[str, str]]:
@@ -101,13 +101,13 @@ def _scan_with(check: Callable) -> Callable[[str, str], str]:
 def in_stock_checker(store: str | None, action: str) -> Callable:
     """Scanner check for commands that take in-stock units or SKU:QTY (stock out, transfer send)."""
     from storectl.errors import invalid
-    from storectl.services import inventory, lookup
+    from storectl.services import lookup, unit_input
 
     seen: set[int] = set()
 
     def check(s, label: str, text: str) -> str:
         where = lookup.store(s, store) if store else None
-        units, qtys = inventory.resolve_items(s, [(label, text)], store=where, action=action)
+        units, qtys = unit_input.resolve_items(s, [(label, text)], store=where, action=action)
         if not units:
             return f"{qtys[0].product.sku} × {qtys[0].qty}"
         if units[0].id in seen:
@@ -146,19 +146,19 @@ def stock_in(
     Example: storectl stock in --store SZ01 --sku IP17P --cost 6999 --supplier SUP01 356938035643809,356938035643817,F2LXK1ZAJG5J
     """
     from storectl.money import parse_money
-    from storectl.services import inventory
+    from storectl.services import inventory, unit_input
 
     with guard(json_):
         cost_cents = parse_money(cost, what="cost")
         items = gather(units, file)
         if items is None:
             with read() as s:
-                inventory.check_in_target(s, store=store, sku=sku, supplier=supplier)
+                unit_input.check_in_target(s, store=store, sku=sku, supplier=supplier)
             seen: dict[str, str] = {}
             good: list[str] = []
 
             def check(s, label: str, text: str) -> str:
-                inventory.check_in_line(s, sku=sku, value=text, seen=seen, label=label)
+                unit_input.check_in_line(s, sku=sku, value=text, seen=seen, label=label)
                 good.append(label)
                 return f"({len(good)} so far)"
 

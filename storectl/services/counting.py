@@ -17,20 +17,20 @@ from sqlmodel import Session
 from storectl import db
 from storectl.errors import StoreError, invalid
 from storectl.models import StockCount, Unit, UnitCode
-from storectl.services import closing, inventory, lookup
-from storectl.services.inventory import Item
+from storectl.services import closing, inventory, lookup, unit_input
+from storectl.services.unit_input import Item
 
 
 def check_count_line(session: Session, *, store: str, text: str) -> str:
     """Scanner feedback for one counted code: what it is, without changing anything."""
     where = lookup.store(session, store)
-    codes = inventory.parse_unit(text)
-    unit = next(iter(inventory.units_by_codes(session, codes).values()), None)
+    codes = unit_input.parse_unit(text)
+    unit = next(iter(unit_input.units_by_codes(session, codes).values()), None)
     if unit is None:
         return "unknown code"
     if unit.status == "in_stock" and unit.store_id == where.id:
         return unit.sku
-    return f"unexpected: {inventory.describe(unit)}"
+    return f"unexpected: {unit_input.describe(unit)}"
 
 
 def count(session: Session, *, store: str, items: list[Item], apply: bool = False) -> dict:
@@ -41,17 +41,17 @@ def count(session: Session, *, store: str, items: list[Item], apply: bool = Fals
 
         require_manager(session, "stock count --apply")
     closing.ensure_open(session)
-    texts = [inventory.row_text(value, None) if isinstance(value, dict) else value for _, value in items]
+    texts = [unit_input.row_text(value, None) if isinstance(value, dict) else value for _, value in items]
     texts = [text for text in texts if text and text.strip()]
     if not texts:
         raise invalid("nothing was scanned", "give the codes, --file F, or - to scan")
     scanned: list[list[str]] = []
     for text in texts:
         try:
-            scanned.append(inventory.parse_unit(text))
+            scanned.append(unit_input.parse_unit(text))
         except StoreError:
             scanned.append([text.strip()])  # a garbled scan is simply a code nobody carries
-    known = inventory.units_by_codes(session, [c for codes in scanned for c in codes])
+    known = unit_input.units_by_codes(session, [c for codes in scanned for c in codes])
     seen: set[int] = set()
     matched: set[int] = set()
     unexpected: list[dict] = []

@@ -439,9 +439,9 @@ class Month:
             self.docs[key] = sale["id"]
 
     def return_last(self, s, key: str) -> None:  # noqa: ANN001
-        from storectl.services import returns, sales
+        from storectl.services import returns, sale_views
 
-        line = sales.show_sale(s, self.docs[key])["lines"][-1]
+        line = sale_views.show_sale(s, self.docs[key])["lines"][-1]
         returns.return_sale(s, sale=self.docs[key], items=[line["unit"]])
 
     def payment(self, s, customer: str) -> None:  # noqa: ANN001

@@ -18,7 +18,7 @@ from storectl.models import Audit, Setting
 # Each area's module may define `invariants(session) -> list[dict]` ({"check", "doc", "message"});
 # `db check` runs them all.
 INVARIANT_MODULES = (
-    "storectl.services.inventory",
+    "storectl.services.stock_checks",
     "storectl.services.sales",
     "storectl.services.receivables",
     "storectl.services.points",

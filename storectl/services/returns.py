@@ -23,7 +23,7 @@ from storectl import db
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Movement, Product, ReturnLine, Sale, SaleLine, SalePayment, SaleReturn, StockLevel, Store, Unit
 from storectl.money import format_money
-from storectl.services import closing, loyalty, lookup, sales, settings
+from storectl.services import closing, loyalty, lookup, sale_views, sales, settings
 
 
 def _wanted(session: Session, sale: Sale, lines: list[SaleLine], items: list[str]) -> list[tuple[SaleLine, int]]:
@@ -130,7 +130,7 @@ def _return_line(session: Session, *, sale: Sale, ret: SaleReturn, line: SaleLin
 def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_method: str | None = None) -> dict:
     """Return the whole sale (no items) or the named units / SKU[:QTY]; returns the RT- document."""
     closing.ensure_open(session)
-    original = sales.sale_by_doc(session, sale)
+    original = sale_views.sale_by_doc(session, sale)
     lines = session.exec(select(SaleLine).where(SaleLine.sale_id == original.id).order_by(SaleLine.line_no)).all()
     wanted = _wanted(session, original, list(lines), list(items))
     if refund_method is not None:

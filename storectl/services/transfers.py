@@ -17,8 +17,8 @@ from storectl import db
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Product, Store, Transfer, TransferLine, UnitCode
 from storectl.money import format_money
-from storectl.services import closing, inventory, lookup, settings
-from storectl.services.inventory import Item, Problems
+from storectl.services import closing, inventory, lookup, settings, unit_input
+from storectl.services.unit_input import Item, Problems
 
 OPEN = ("open", "partial")
 _DOC = re.compile(r"(?:TR-?)?0*([0-9]{1,12})")
@@ -51,8 +51,8 @@ def send(session: Session, *, from_store: str, to_store: str, items: list[Item])
     if src.id == dst.id:
         raise invalid(f"--from and --to are both {src.code}", "send to another store")
     if not items:
-        raise invalid("nothing to send", inventory.UNITS_HINT + " or SKU:QTY")
-    units, qtys = inventory.resolve_items(session, items, store=src, action="send")
+        raise invalid("nothing to send", unit_input.UNITS_HINT + " or SKU:QTY")
+    units, qtys = unit_input.resolve_items(session, items, store=src, action="send")
     now = db.now_of(session)
     row = Transfer(doc_no=db.next_doc_no(session, "TR"), from_store_id=src.id, to_store_id=dst.id, status="open", at=now, operator=db.operator_of(session))
     session.add(row)
@@ -92,12 +92,12 @@ def _pick(session: Session, row: Transfer, open_lines, items: list[Item]) -> lis
     picked: dict[int, tuple[TransferLine, str | None, int]] = {}
     parsed: list[tuple[str, list[str]]] = []
     for label, value in items:
-        text = inventory.row_text(value, None) if isinstance(value, dict) else value
+        text = unit_input.row_text(value, None) if isinstance(value, dict) else value
         try:
             if ":" in text:
                 sku, _, count = text.rpartition(":")
                 product = lookup.product(session, sku)
-                qty = inventory.parse_qty(count, f"quantity of {product.sku}")
+                qty = unit_input.parse_qty(count, f"quantity of {product.sku}")
                 if product.id not in by_product:
                     raise StoreError("conflict", f"{row.doc_no} has no {product.sku} left in transit", f"storectl transfer show {row.doc_no}")
                 line, _ = by_product[product.id]
@@ -107,16 +107,16 @@ def _pick(session: Session, row: Transfer, open_lines, items: list[Item]) -> lis
                     raise StoreError("insufficient_stock", f"only {left} of {product.sku} are in transit on {row.doc_no}", f"storectl transfer show {row.doc_no}")
                 picked[line.id] = (line, None, already + qty)
             else:
-                parsed.append((label, inventory.parse_unit(text)))
+                parsed.append((label, unit_input.parse_unit(text)))
         except StoreError as err:
             problems.add(label, err)
-    known = inventory.units_by_codes(session, [c for _, codes in parsed for c in codes])
+    known = unit_input.units_by_codes(session, [c for _, codes in parsed for c in codes])
     for label, codes in parsed:
         unit = known.get(codes[0])
         if unit is None:
             problems.add(label, not_found(f"no unit with code {codes[0]}", "check the code"))
         elif unit.id not in by_unit:
-            problems.add(label, StoreError("conflict", f"{inventory.describe(unit)} is not in transit on {row.doc_no}", f"storectl transfer show {row.doc_no}"))
+            problems.add(label, StoreError("conflict", f"{unit_input.describe(unit)} is not in transit on {row.doc_no}", f"storectl transfer show {row.doc_no}"))
         elif by_unit[unit.id][0].id in picked:
             problems.add(label, invalid(f"unit {unit.first} is listed twice", "list each unit once"))
         else:
