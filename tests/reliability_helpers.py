@@ -36,7 +36,22 @@ def sqlite_copy(src: str | Path, dst: str | Path) -> Path:
     return dst
 
 
+def is_url(path: str | Path) -> bool:
+    """A server database (PostgreSQL) given as a URL rather than an SQLite file path."""
+    return "://" in str(path)
+
+
+def _server_rows(path: str | Path, sql: str, params: tuple) -> list[tuple]:
+    from sqlalchemy import text
+
+    assert not params, "queries against a server URL take no positional parameters here"
+    with database(path).engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
 def integrity(path: str | Path) -> str:
+    if is_url(path):
+        return "ok"  # the server keeps its own files consistent; db check covers the ledgers
     con = sqlite3.connect(path)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
@@ -52,6 +67,9 @@ def problems(path: str | Path) -> list[dict]:
 
 
 def scalar(path: str | Path, sql: str, params: tuple = ()):
+    if is_url(path):
+        found = _server_rows(path, sql, params)
+        return found[0][0] if found else None
     con = sqlite3.connect(path, timeout=30)
     try:
         row = con.execute(sql, params).fetchone()
@@ -61,6 +79,8 @@ def scalar(path: str | Path, sql: str, params: tuple = ()):
 
 
 def rows(path: str | Path, sql: str, params: tuple = ()) -> list[tuple]:
+    if is_url(path):
+        return _server_rows(path, sql, params)
     con = sqlite3.connect(path, timeout=30)
     try:
         return con.execute(sql, params).fetchall()
@@ -118,7 +138,7 @@ def build_shop(path: str | Path) -> Path:
     ]
     for args in steps:
         ok(*args, env=env)
-    return Path(path)
+    return path if is_url(path) else Path(path)
 
 
 def receive(path: str | Path, *, store: str, sku: str, codes: list[str] | None = None, qty: int | None = None,
