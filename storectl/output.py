@@ -61,13 +61,19 @@ def table(
     *,
     right: Iterable[str] = (),
     caption: str | None = None,
+    bar_last: bool = False,
 ) -> None:
     from rich.table import Table
 
     right = set(right)
     t = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    for col in columns:
-        t.add_column(col, justify="right" if col in right else "left", overflow="fold")
+    for i, col in enumerate(columns):
+        if bar_last and i == len(columns) - 1:  # the bar is what gives way on a narrow terminal
+            t.add_column(col, overflow="crop", no_wrap=True, min_width=0, ratio=1)
+        elif col in right:  # figures never wrap: a price split over two lines misreads
+            t.add_column(col, justify="right", no_wrap=True)
+        else:
+            t.add_column(col, justify="left", overflow="fold", min_width=min(max(len(col), 4), 8))
     count = 0
     for row in rows:
         t.add_row(*["" if v is None else str(v) for v in row])

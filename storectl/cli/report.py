@@ -13,7 +13,7 @@ from storectl.output import money, table
 app = typer.Typer(no_args_is_help=True, help="Daily, staff, store, product and channel reports; month end.")
 period_app = typer.Typer(no_args_is_help=True, help="Close and reopen accounting months.")
 
-BAR_WIDTH = 20
+BAR_WIDTH = 12
 
 
 def _bar(value: str, top: int) -> str:
@@ -24,18 +24,22 @@ def _bar(value: str, top: int) -> str:
 
 
 def _ranked_table(title: str, rows: list[dict], key: str, label: str, extra: tuple[str, ...] = ()) -> None:
+    from storectl.output import console
+
     top = max((int(r["revenue"].replace(".", "")) for r in rows), default=0)
-    columns = ["#", key, label, "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra, ""]
+    bar = console().width >= 125  # on a narrow terminal the figures need the room more than the bar
+    columns = ["#", key, label, "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra] + ([""] if bar else [])
     table(
         title,
         columns,
         [
             (r["rank"], r.get(key) or "—", r.get(label) or "", r["sales"], r["units"], money(r["revenue"]), money(r["cost"]),
              money(r["profit"]), f"{r['margin_pct']}%" if r["margin_pct"] is not None else "", money(r["avg_ticket"]),
-             *[r.get(e, "") for e in extra], _bar(r["revenue"], top))
+             *[r.get(e, "") for e in extra], *([_bar(r["revenue"], top)] if bar else []))
             for r in rows
         ],
         right=["#", "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra],
+        bar_last=bar,
     )
 
 
@@ -57,7 +61,7 @@ def _report(kind: str, period: Optional[str], store: Optional[str], json_: bool)
             "staff": ("staff", "name", ("members",)),
             "stores": ("store", "name", ()),
             "products": ("sku", "name", ()),
-            "channels": ("channel", "channel_name", ("staff", "members", "buyers")),
+            "channels": ("channel", "staff", ("members", "buyers")),
         }
         key, label, extra = titles[kind]
         emit(rows, json_, lambda rs: _ranked_table(f"{kind} · {p.label}", rs, key, label, extra))
