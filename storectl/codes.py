@@ -122,3 +122,20 @@ def split_unit_codes(text: str) -> list[str]:
     if not all(parts):
         raise invalid(f"{raw!r} has an empty code between separators", hint)
     return [normalize_unit_code(part) for part in parts]
+
+
+def normalize_phone(value: str | None) -> str | None:
+    """A mainland phone as stored: `+86 138-0013-8000` or full-width `１３８…` → `13800138000`.
+
+    None for an empty value; invalid_input for anything that is not 5–15 ASCII digits.
+    """
+    if value is None or not value.strip():
+        return None
+    # NFKC: Chinese input methods type full-width digits (１３８…), which must equal 138….
+    phone = unicodedata.normalize("NFKC", value).strip().replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    # ASCII digits only: str.isdigit() also accepts e.g. Arabic-Indic or superscript digits.
+    if not (phone.isascii() and phone.isdigit()) or not (5 <= len(phone) <= 15):
+        raise invalid(f"{value!r} is not a phone number", "digits only, e.g. 13812345678")
+    return phone

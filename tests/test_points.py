@@ -123,13 +123,13 @@ def test_expiry_is_fifo_an_earlier_negative_adjust_eats_the_oldest_lot_and_a_rer
 
 
 def test_a_redemption_larger_than_the_oldest_lot_eats_into_the_next(member):
-    from storectl.services import loyalty, members
+    from storectl.services import lookup, loyalty
 
     ok("config", "set", "points.expire_months", "1")
     adjust("+100", "2026-10-10T12:00")
     adjust("+50", "2026-11-05T12:00")
     with database().write("sell") as s:  # as the till redeems: 120 points, A then B
-        loyalty.post(s, customer_id=members.find_member(s, PHONE).id, kind="redeem", delta=-120, doc_no="S-000001")
+        loyalty.post(s, customer_id=lookup.member(s, PHONE).id, kind="redeem", delta=-120, doc_no="S-000001")
     assert expire("2026-12-01T10:00")["expired"] == 0
     assert expire("2027-01-01T10:00")["expired"] == 30
 

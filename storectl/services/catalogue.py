@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storectl import db
-from storectl.codes import clean_code, parse_code_kinds
+from storectl.codes import clean_code, normalize_phone, parse_code_kinds
 from storectl.errors import StoreError, invalid
 from storectl.models import ROLES, Customer, PriceRule, Product, Staff, Store, Supplier
 from storectl.money import format_money
@@ -209,19 +207,6 @@ def show_product(session: Session, sku: str) -> dict:
 # --- customers ----------------------------------------------------------------------------
 
 
-def _phone(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    # NFKC: Chinese input methods type full-width digits (１３８…), which must equal 138….
-    phone = unicodedata.normalize("NFKC", value).strip().replace(" ", "").replace("-", "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    # ASCII digits only: str.isdigit() also accepts e.g. Arabic-Indic or superscript digits.
-    if not (phone.isascii() and phone.isdigit()) or not (5 <= len(phone) <= 15):
-        raise invalid(f"{value!r} is not a phone number", "digits only, e.g. 13812345678")
-    return phone
-
-
 def customer_dict(session: Session, row: Customer) -> dict:
     from storectl.models import Channel, Level
 
@@ -250,7 +235,7 @@ def add_customer(
     credit_limit_cents: int = 0,
 ) -> dict:
     code = clean_code(code, "customer code")
-    phone = _phone(phone)
+    phone = normalize_phone(phone)
     row = Customer(
         code=code,
         name=_name(name),

@@ -18,8 +18,7 @@ from sqlmodel import Session, select
 from storectl import db
 from storectl.errors import StoreError, invalid
 from storectl.models import Checkin, CheckinPayout, CheckinRule
-from storectl.services import auth, closing, loyalty, settings
-from storectl.services.members import find_member
+from storectl.services import auth, closing, lookup, loyalty, settings
 
 MAX_EVERY = 3660  # ten years of daily check-ins
 MAX_POINTS = 1_000_000
@@ -96,7 +95,7 @@ def _checkin_on(session: Session, customer_id: int, day) -> Checkin | None:
 def checkin(session: Session, *, phone: str) -> dict:
     """Today's check-in: `{"date", "streak", "points", "balance", "member", "paid": [...]}`."""
     closing.ensure_open(session)
-    member = find_member(session, phone)
+    member = lookup.member(session, phone)
     today = settings.today(session)
     label = member.phone or member.code
 

@@ -7,6 +7,7 @@ from typing import Callable
 
 from sqlmodel import Session
 
+from storectl.codes import normalize_phone
 from storectl.errors import StoreError, invalid
 from storectl.money import parse_money
 from storectl.services import catalogue
@@ -53,7 +54,7 @@ def _product(s: Session, r: dict) -> dict:
 def _customer(s: Session, r: dict) -> dict:
     return catalogue.add_customer(
         s,
-        code=r.get("code", "") or catalogue._phone(r.get("phone")) or "",  # the phone as typed may hold +86, spaces, dashes
+        code=r.get("code", "") or normalize_phone(r.get("phone")) or "",  # the phone as typed may hold +86, spaces, dashes
         name=r.get("name", ""),
         phone=r.get("phone"),
         group=r.get("group", ""),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from storectl.codes import clean_code
-from storectl.errors import not_found
+from storectl.codes import clean_code, normalize_phone
+from storectl.errors import StoreError, not_found
 from storectl.models import Channel, Customer, Level, Product, Staff, Store, Supplier
 
 
@@ -46,11 +46,8 @@ def customer(session: Session, code: str) -> Customer:
 
 def _as_phone(text: str) -> str:
     """`+86 138-0013-8000` as stored (13800138000); text that is no phone stays as it is."""
-    from storectl.errors import StoreError
-    from storectl.services.catalogue import _phone
-
     try:
-        return _phone(text) or text
+        return normalize_phone(text) or text
     except StoreError:
         return text
 

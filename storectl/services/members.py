@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storectl import db
-from storectl.codes import clean_code
+from storectl.codes import clean_code, normalize_phone
 from storectl.errors import StoreError, invalid
 from storectl.models import Channel, Checkin, Customer, Level, Staff
 from storectl.money import format_money
 from storectl.services import loyalty, lookup, settings
-from storectl.services.catalogue import _name, _phone
+from storectl.services.catalogue import _name
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -53,22 +53,6 @@ def list_channels(session: Session) -> list[dict]:
 
 
 # --- finding members ------------------------------------------------------------------------
-
-
-def find_member(session: Session, phone: str) -> Customer:
-    """A member by phone or code; `+86 138-0013-8000` finds 13800138000."""
-    try:
-        return lookup.member(session, phone)
-    except StoreError as err:
-        if err.code != "not_found":
-            raise
-        try:
-            normal = _phone(phone)
-        except StoreError:
-            normal = None
-        if normal and normal != (phone or "").strip():
-            return lookup.member(session, normal)
-        raise
 
 
 def streaks(session: Session, customer_ids: list[int] | None = None) -> dict[int, int]:
@@ -125,13 +109,13 @@ def add_member(
     """
     if via is not None:
         channel, staff = _from_payload(session, via, channel, staff)
-    phone = _phone(phone)
+    phone = normalize_phone(phone)
     if phone is None:
         raise invalid("a member needs a phone number", "e.g. storectl member add 13812345678 --name 王芳")
     name = _name(name, "name") if name and name.strip() else ""
     channel_row = lookup.channel(session, channel) if channel and channel.strip() else None
     staff_row = lookup.staff(session, staff) if staff and staff.strip() else None
-    referrer_row = find_member(session, referrer) if referrer and referrer.strip() else None
+    referrer_row = lookup.member(session, referrer) if referrer and referrer.strip() else None
     if referrer_row is not None and referrer_row.phone == phone:
         raise invalid("a member cannot refer themselves", "drop --referrer, or give the phone of the member who referred them")
 
@@ -185,7 +169,7 @@ def add_member(
 
 
 def show_member(session: Session, phone: str) -> dict:
-    return member_dict(session, find_member(session, phone))
+    return member_dict(session, lookup.member(session, phone))
 
 
 def list_members(session: Session, *, level: str | None = None) -> list[dict]:

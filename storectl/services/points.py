@@ -20,8 +20,7 @@ from storectl import db
 from storectl.errors import StoreError, invalid
 from storectl.models import Checkin, CheckinPayout, Customer, PointsEntry
 from storectl.periods import local_date
-from storectl.services import auth, closing, loyalty, settings
-from storectl.services.members import find_member
+from storectl.services import auth, closing, lookup, loyalty, settings
 
 MAX_ADJUST = 100_000_000
 _DELTA = re.compile(r"([+-]?)([0-9]{1,12})")
@@ -33,7 +32,7 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+
 
 def history(session: Session, *, phone: str) -> dict:
     """Every ledger row of a member with the running balance after it, oldest first."""
-    member = find_member(session, phone)
+    member = lookup.member(session, phone)
     rows = session.exec(
         select(PointsEntry).where(PointsEntry.customer_id == member.id).order_by(PointsEntry.id)
     ).all()
@@ -84,7 +83,7 @@ def adjust(session: Session, *, phone: str, delta: str | int, reason: str) -> di
         raise invalid("an adjustment needs a reason (1–200 printable characters)", 'e.g. --reason "补登 11/02 小票"')
     auth.require_manager(session, "points adjust")
     closing.ensure_open(session)
-    member = find_member(session, phone)
+    member = lookup.member(session, phone)
     if value < 0 and member.points + value < 0:
         raise StoreError(
             "conflict",
