@@ -120,3 +120,8 @@ def parse_multiplier(text: str) -> int:
 def format_multiplier(milli: int) -> str:
     """1500 -> '1.5'."""
     return _trim(milli, 3)
+
+
+def cents_of(text: str) -> int:
+    """The JSON form back to cents (`"-12.50"` → -1250): for sorting and re-using report rows."""
+    return parse_money(text, allow_negative=True)

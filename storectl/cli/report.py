@@ -17,16 +17,20 @@ BAR_WIDTH = 12
 
 
 def _bar(value: str, top: int) -> str:
-    cents = int(value.replace(".", ""))
-    if top <= 0 or cents <= 0:
+    from storectl.money import cents_of
+
+    amount = cents_of(value)
+    if top <= 0 or amount <= 0:
         return ""
-    return "█" * max(1, round(BAR_WIDTH * cents / top))
+    return "█" * max(1, round(BAR_WIDTH * amount / top))
 
 
 def _ranked_table(title: str, rows: list[dict], key: str, label: str, extra: tuple[str, ...] = ()) -> None:
     from storectl.output import console
 
-    top = max((int(r["revenue"].replace(".", "")) for r in rows), default=0)
+    from storectl.money import cents_of
+
+    top = max((cents_of(r["revenue"]) for r in rows), default=0)
     bar = console().width >= 125  # on a narrow terminal the figures need the room more than the bar
     columns = ["#", key, label, "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra] + ([""] if bar else [])
     table(

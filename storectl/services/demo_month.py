@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
+from storectl.money import cents_of
+
 SEED = 20261101
 TZ = ZoneInfo("Asia/Shanghai")
 FIRST, DAYS = date(2026, 11, 1), 30
@@ -81,12 +83,6 @@ class Member:
 def rows(data: Path, name: str) -> list[dict]:
     with open(data / name, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
-
-
-def cents(text: str) -> int:
-    from storectl.money import parse_money
-
-    return parse_money(text)
 
 
 def day_or_none(text: str) -> date | None:
@@ -184,13 +180,13 @@ class Month:
             self.plan(1, "08:30", boss, "points rule add", lambda s, a=a: checkin.add_rule(s, every=a[0], points=a[1], once=a[2]))
         for r in rows(self.data, "prices.csv"):
             self.plan(1, "08:40", boss, "price set", lambda s, r=r: pricing.set_price(
-                s, sku=r["sku"], price_cents=cents(r["price"]), customer=r["customer"] or None, group=r["group"] or None,
+                s, sku=r["sku"], price_cents=cents_of(r["price"]), customer=r["customer"] or None, group=r["group"] or None,
                 level=r["level"] or None, valid_from=day_or_none(r["from"]), valid_until=day_or_none(r["until"])))
         # units.csv comes in two deliveries: each SKU's dearer batch on the 1st, the cheaper one on the 10th
         batches: dict[tuple, list] = {}
         dearest: dict[str, int] = {}
         for r in rows(self.data, "units.csv"):
-            key = (r["store"], r["sku"], r["supplier"], cents(r["cost"]))
+            key = (r["store"], r["sku"], r["supplier"], cents_of(r["cost"]))
             batches.setdefault(key, []).append(",".join(c for c in (r["IMEI1"], r["IMEI2"], r["SN"]) if c))
             dearest[r["sku"]] = max(dearest.get(r["sku"], 0), key[3])
         for (store, sku, supplier, cost), units in batches.items():
@@ -200,7 +196,7 @@ class Month:
                       inventory.stock_in(s, store=a[0], sku=a[1], cost_cents=a[2], supplier=a[3], units=a[4], ref=f"PO-202611{a[5]:02d}-{a[3]}"))
         for r in rows(self.data, "stock_qty.csv"):
             self.plan(1, "09:20", self.manager[r["store"]], "stock in", lambda s, r=r: inventory.stock_in(
-                s, store=r["store"], sku=r["sku"], cost_cents=cents(r["cost"]), supplier=r["supplier"], qty=int(r["qty"]), ref=f"PO-20261101-{r['supplier']}"))
+                s, store=r["store"], sku=r["sku"], cost_cents=cents_of(r["cost"]), supplier=r["supplier"], qty=int(r["qty"]), ref=f"PO-20261101-{r['supplier']}"))
         self.run_agenda()
 
     # --- one day ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from storectl.errors import invalid
+from storectl.money import cents_of
 from storectl.models import Channel, Customer, Product, ReturnLine, Sale, SaleLine, SaleReturn, Staff, Store
 from storectl.periods import Period, last_month, parse_period
 from storectl.services import month_end_books as books
@@ -213,7 +214,7 @@ def _table_sheet(wb, title: str, rows: list[dict], key: str) -> SheetWriter:  # 
     rev, cost, profit = (sheet_col(n + 3), sheet_col(n + 4), sheet_col(n + 5))
     for r in rows:
         row = sheet.row + 1
-        values = lead(r) + [r["sales"], r["units"], _cents(r["revenue"]), _cents(r["cost"]), f"={rev}{row}-{cost}{row}",
+        values = lead(r) + [r["sales"], r["units"], cents_of(r["revenue"]), cents_of(r["cost"]), f"={rev}{row}-{cost}{row}",
                             f"=IF({rev}{row}=0,0,{profit}{row}/{rev}{row})"]
         if key == "staff":
             values.append(r["members"])
@@ -239,13 +240,6 @@ def sheet_col(i: int) -> str:
     from storectl.services.xlsx import col_letter
 
     return col_letter(i)
-
-
-def _cents(text: str) -> int:
-    negative = text.startswith("-")
-    whole, _, frac = text.lstrip("-").partition(".")
-    value = int(whole) * 100 + int((frac + "00")[:2])
-    return -value if negative else value
 
 
 # --- Summary -------------------------------------------------------------------------------
@@ -323,6 +317,6 @@ def _money_cell(ws, text: str, style):  # noqa: ANN001, ANN202
 
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(ws, value=Decimal(_cents(text)).scaleb(-2))
+    cell = WriteOnlyCell(ws, value=Decimal(cents_of(text)).scaleb(-2))
     cell._style = style
     return cell

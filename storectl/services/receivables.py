@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from storectl import db
 from storectl.errors import invalid
 from storectl.models import Customer, Payment, Sale, SaleReturn
-from storectl.money import format_money
+from storectl.money import cents_of, format_money
 from storectl.services import closing, lookup, settings
 from storectl.services.sales import parse_method
 
@@ -154,7 +154,7 @@ def balances(session: Session) -> list[dict]:
             "oldest": oldest.isoformat() if oldest else None,
             "days": (today - oldest).days if oldest else None,
         })
-    rows.sort(key=lambda r: (r["oldest"] is None, r["oldest"] or "", -int(r["balance"].replace(".", "")), r["customer"]))
+    rows.sort(key=lambda r: (r["oldest"] is None, r["oldest"] or "", -cents_of(r["balance"]), r["customer"]))
     return rows
 
 

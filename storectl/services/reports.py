@@ -14,7 +14,7 @@ from sqlalchemy import case, func, literal, select, union_all
 from sqlmodel import Session
 
 from storectl.models import Channel, Customer, Product, ReturnLine, Sale, SaleLine, SaleReturn, Staff, Store
-from storectl.money import format_money
+from storectl.money import cents_of, format_money
 from storectl.periods import Period, month_period, parse_date, parse_period
 from storectl.services import lookup, settings
 
@@ -228,7 +228,7 @@ def daily(session: Session, *, day: str | None = None, store: str | None = None)
 
 
 def _ranked(rows: list[dict]) -> list[dict]:
-    rows.sort(key=lambda r: (-int(r["revenue"].replace(".", "")), -r["units"], str(r.get("staff") or r.get("store") or r.get("sku") or r.get("channel") or "")))
+    rows.sort(key=lambda r: (-cents_of(r["revenue"]), -r["units"], str(r.get("staff") or r.get("store") or r.get("sku") or r.get("channel") or "")))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     return rows
