@@ -14,7 +14,8 @@ from storectl.services import lookup
 from storectl.services.auth import require_manager
 
 
-def _name(value: str, what: str = "name") -> str:
+def clean_name(value: str, what: str = "name") -> str:
+    """A name or other free text from a user: 1–200 printable characters, stripped."""
     value = (value or "").strip()
     if not value:
         raise invalid(f"the {what} is empty", f"give a {what}, e.g. 华强北旗舰店")
@@ -24,7 +25,7 @@ def _name(value: str, what: str = "name") -> str:
 
 
 def _optional_text(value: str | None, what: str) -> str:
-    return _name(value, what) if value and value.strip() else ""
+    return clean_name(value, what) if value and value.strip() else ""
 
 
 def _exists(session: Session, model, column, value, what: str, hint: str) -> None:
@@ -42,7 +43,7 @@ def store_dict(row: Store) -> dict:
 def add_store(session: Session, *, code: str, name: str) -> dict:
     code = clean_code(code, "store code")
     _exists(session, Store, Store.code, code, "store", "storectl store list")
-    row = Store(code=code, name=_name(name), created_at=db.now_of(session))
+    row = Store(code=code, name=clean_name(name), created_at=db.now_of(session))
     session.add(row)
     session.flush()
     return store_dict(row)
@@ -69,7 +70,7 @@ def add_staff(session: Session, *, code: str, name: str, store: str, role: str =
     if role not in ROLES:
         raise invalid(f"unknown role {role!r}", "one of: " + ", ".join(ROLES))
     home = lookup.store(session, store)
-    name = _name(name)
+    name = clean_name(name)
     _exists(session, Staff, Staff.code, code, "staff member", "storectl staff list")
     require_manager(session, "adding staff")
     row = Staff(code=code, name=name, store_id=home.id, role=role, created_at=db.now_of(session))
@@ -88,7 +89,7 @@ def list_staff(session: Session, *, store: str | None = None) -> list[dict]:
 def add_supplier(session: Session, *, code: str, name: str) -> dict:
     code = clean_code(code, "supplier code")
     _exists(session, Supplier, Supplier.code, code, "supplier", "storectl supplier list")
-    row = Supplier(code=code, name=_name(name), created_at=db.now_of(session))
+    row = Supplier(code=code, name=clean_name(name), created_at=db.now_of(session))
     session.add(row)
     session.flush()
     return {"code": row.code, "name": row.name}
@@ -154,7 +155,7 @@ def add_product(
         kinds = []
     row = Product(
         sku=sku,
-        name=_name(name),
+        name=clean_name(name),
         brand=_optional_text(brand, "brand"),
         category=_optional_text(category, "category"),
         serial=serial,
@@ -238,7 +239,7 @@ def add_customer(
     phone = normalize_phone(phone)
     row = Customer(
         code=code,
-        name=_name(name),
+        name=clean_name(name),
         phone=phone,
         group_name=_optional_text(group, "group"),
         credit_limit_cents=credit_limit_cents,

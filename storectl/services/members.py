@@ -19,7 +19,7 @@ from storectl.errors import StoreError, invalid
 from storectl.models import Channel, Checkin, Customer, Level, Staff
 from storectl.money import format_money
 from storectl.services import loyalty, lookup, settings
-from storectl.services.catalogue import _name
+from storectl.services.catalogue import clean_name
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def channel_dict(row: Channel, members: int = 0) -> dict:
 
 def add_channel(session: Session, *, code: str, name: str) -> dict:
     code = clean_code(code, "channel code")
-    name = _name(name, "channel name")
+    name = clean_name(name, "channel name")
     if session.exec(select(Channel).where(Channel.code == code)).first() is not None:
         raise StoreError("conflict", f"channel {code!r} already exists", "storectl channel list")
     row = Channel(code=code, name=name, created_at=db.now_of(session))
@@ -112,7 +112,7 @@ def add_member(
     phone = normalize_phone(phone)
     if phone is None:
         raise invalid("a member needs a phone number", "e.g. storectl member add 13812345678 --name 王芳")
-    name = _name(name, "name") if name and name.strip() else ""
+    name = clean_name(name, "name") if name and name.strip() else ""
     channel_row = lookup.channel(session, channel) if channel and channel.strip() else None
     staff_row = lookup.staff(session, staff) if staff and staff.strip() else None
     referrer_row = lookup.member(session, referrer) if referrer and referrer.strip() else None
