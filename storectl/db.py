@@ -22,7 +22,7 @@ from storectl import clock
 from storectl.errors import StoreError
 
 # The newest Alembic revision; a test proves it equals the migrations' head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 APP_NAME = "storectl"
 
 

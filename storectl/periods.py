@@ -133,6 +133,33 @@ def local_date(utc_naive: datetime, tz: ZoneInfo) -> date:
     return local_datetime(utc_naive, tz).date()
 
 
+def day_bounds(first: date, last: date, tz: ZoneInfo) -> list[tuple[date, datetime, datetime]]:
+    """Each shop-calendar day from `first` to `last` (inclusive) with the UTC instants it starts
+    and ends at: the same instants `Period.utc_bounds` gives, so a day-keyed total and a
+    `WHERE at >= ? AND at < ?` over the same days agree, DST days too."""
+    days = []
+    start = _utc_midnight(first, tz)
+    d = first
+    while d <= last:
+        end = _utc_midnight(d + timedelta(days=1), tz)
+        days.append((d, start, end))
+        d, start = d + timedelta(days=1), end
+    return days
+
+
+def bounded_day(moment: datetime, tz: ZoneInfo) -> date:
+    """The day of `day_bounds` whose [start, end) holds `moment` (its local date, exactly so even
+    where a zone skips or repeats midnight)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    d = local_date(moment, tz)
+    if moment < _utc_midnight(d, tz):
+        return d - timedelta(days=1)
+    if moment >= _utc_midnight(d + timedelta(days=1), tz):
+        return d + timedelta(days=1)
+    return d
+
+
 def parse_timezone(name: str) -> ZoneInfo:
     """'Asia/Shanghai' -> ZoneInfo; anything that is not a real IANA zone is invalid_input."""
     raw = (name or "").strip()

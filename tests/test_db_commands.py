@@ -114,6 +114,10 @@ CORRUPTIONS = {
         " points_value_cents, points_earned, due_cents) SELECT 'S-999999', at, 1, 1, 'x', 10000, 0, 0, 0, 0, 0"
         " FROM audit LIMIT 1",
     ],
+    "storectl.services.sales_day": [
+        "INSERT INTO sales_day (day, store_id, staff_id, sales, tickets, units, revenue_cents, cost_cents)"
+        " VALUES ('2026-11-02', 1, 1, 1, 1, 1, 10000, 7000)",
+    ],
 }
 
 

@@ -20,6 +20,7 @@ from storectl.models import Audit, Setting
 INVARIANT_MODULES = (
     "storectl.services.stock_checks",
     "storectl.services.sales",
+    "storectl.services.sales_day",
     "storectl.services.receivables",
     "storectl.services.points",
 )

@@ -23,7 +23,7 @@ from storectl import db
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Movement, Product, ReturnLine, Sale, SaleLine, SalePayment, SaleReturn, StockLevel, Store, Unit
 from storectl.money import format_money
-from storectl.services import closing, loyalty, lookup, sale_views, sales, settings
+from storectl.services import closing, loyalty, lookup, sale_views, sales, sales_day, settings
 
 
 def _wanted(session: Session, sale: Sale, lines: list[SaleLine], items: list[str]) -> list[tuple[SaleLine, int]]:
@@ -142,6 +142,8 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
     session.flush()
     returned = [(line, _return_line(session, sale=original, ret=ret, line=line, qty=qty)) for line, qty in wanted]
     amount = sum(r.amount_cents for _, r in returned)
+    sales_day.record_return(session, at=ret.at, store_id=original.store_id,
+                            lines=[(line.staff_id, r.qty, r.amount_cents, r.cost_cents) for line, r in returned])
 
     # pro rata on the running total, so partial returns add up to the whole sale
     total = original.total_cents

@@ -39,7 +39,7 @@ from storectl.models import (
     UnitCode,
 )
 from storectl.money import format_money, parse_money
-from storectl.services import closing, loyalty, lookup, pricing, settings
+from storectl.services import closing, loyalty, lookup, pricing, sales_day, settings
 from storectl.services.sale_views import sale_dict
 
 METHODS = ("cash", "card", "wechat", "alipay", "transfer")
@@ -370,6 +370,8 @@ def sell(
     for method, cents in pay.items():
         session.add(SalePayment(sale_id=sale.id, method=method, amount_cents=cents))
     session.flush()
+    sales_day.record_sale(session, at=now, store_id=shop.id,
+                          lines=[(clerk.id, line.qty, line.amount_cents, line.cost_cents) for line in lines])
 
     if due > 0:
         _owe(session, buyer, due)

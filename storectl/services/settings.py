@@ -116,7 +116,13 @@ def set_value(session: Session, key: str, value: str) -> dict:
     else:
         row.value = clean
     session.flush()
-    session.info.setdefault("settings", {})[key] = clean
+    cache = session.info.setdefault("settings", {})
+    cache[key] = clean
+    if key == "timezone":
+        from storectl.services import sales_day
+
+        cache.pop("_tz", None)
+        sales_day.rebuild(session)  # its days are the shop's days: recount them in the new zone
     return {"key": key, "value": clean, "previous": old}
 
 
@@ -128,13 +134,18 @@ def show(session: Session) -> list[dict]:
     ]
 
 
+def zone_of(name: str) -> ZoneInfo:
+    """The zone a `timezone` value names; UTC when this machine lacks it (fall back, don't crash)."""
+    try:
+        return ZoneInfo(name)
+    except Exception:  # noqa: BLE001
+        return ZoneInfo("UTC")
+
+
 def shop_tz(session: Session) -> ZoneInfo:
     cache = session.info.setdefault("settings", {})
     if "_tz" not in cache:
-        try:
-            cache["_tz"] = ZoneInfo(get(session, "timezone"))
-        except Exception:  # noqa: BLE001  (a zone the machine lacks: fall back, don't crash)
-            cache["_tz"] = ZoneInfo("UTC")
+        cache["_tz"] = zone_of(get(session, "timezone"))
     return cache["_tz"]
 
 
