@@ -164,6 +164,14 @@ def test_reports_from_the_aggregate_equal_the_line_query_and_the_hand_figures(oc
     assert [(r["staff"], r["sales"], r["revenue"]) for r in quarter] == [("E003", 2, "9116.00")]
 
 
+def test_the_staff_store_and_daily_reports_read_the_aggregate_and_products_the_lines(october):
+    sql("UPDATE sales_day SET revenue_cents = revenue_cents + 100, tickets = tickets + 1 WHERE day = '2026-10-10'")
+    assert {r["staff"]: r["revenue"] for r in ok("report", "staff", "-p", "2026-10")}["E003"] == "17617.00"
+    assert {r["store"]: r["sales"] for r in ok("report", "stores", "-p", "2026-10")}["SZ02"] == 3
+    assert ok("report", "daily", "--date", "2026-10-10")["total"]["revenue"] == "9195.00"
+    assert {r["sku"]: r["revenue"] for r in ok("report", "products", "-p", "2026-10-10")}["IP17P"] == "8999.00"
+
+
 def test_db_check_catches_a_tampered_row_and_config_set_timezone_recounts_it(october):
     assert ok("db", "check")["ok"] is True
     sql("UPDATE sales_day SET revenue_cents = revenue_cents + 100 WHERE day = '2026-10-10'")
