@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-GENERATOR_VERSION = 1  # bump when the data changes, so cached databases are rebuilt
+# Bump when the data changes, so cached databases are rebuilt (2: the daily aggregate `sales_day`).
+# A cached shop behind the schema head is brought up to it with the migrations, as `db upgrade` would.
+GENERATOR_VERSION = 2
 NOW = "2026-11-02T10:00:00+08:00"  # the benchmark's clock (STORECTL_NOW)
 REPORT_PERIOD = "2026-10"
 CHUNK = 50_000
@@ -196,6 +198,7 @@ def generate(folder: Path, *, units: int, lines: int, staff: int = 200, regen: b
     folder.mkdir(parents=True, exist_ok=True)
     path = shop_path(folder, units, lines)
     if path.exists() and not regen:
+        _at_head(path, log)
         return Shop(path, units, lines, 0.0)
     started = time.perf_counter()
     tmp = path.with_suffix(".building")
@@ -375,9 +378,40 @@ def _fill(path: Path, *, units: int, lines: int, staff: int, log) -> None:  # no
     finally:
         conn.close()
         db.engine.dispose()
+    _count_sales_days(path, log)
 
 
-def stockin_files(folder: Path, count: int) -> tuple[Path, Path]:
+def _count_sales_days(path: Path, log) -> None:  # noqa: ANN001
+    """The daily aggregate the staff, store and daily reports read, counted from the lines just
+    written (bulk rows bypass the sale service that keeps it), exactly as `db upgrade` counts it."""
+    from storectl.services import sales_day
+
+    started = time.perf_counter()
+    db = _database(path)
+    try:
+        with db.engine.execution_options(storectl_begin="IMMEDIATE").begin() as conn:
+            rows = sales_day.rebuild_stored(conn)
+    finally:
+        db.engine.dispose()
+    log(f"  sales_day: {rows:,} rows ({time.perf_counter() - started:.0f} s)")
+
+
+def _at_head(path: Path, log) -> None:  # noqa: ANN001
+    """Migrate a cached database that an older storectl made (`db upgrade`), so it can be reused."""
+    from storectl import migrate
+    from storectl.db import SCHEMA_HEAD
+
+    db = _database(path)
+    try:
+        before = db.current_revision()
+        if before != SCHEMA_HEAD:
+            log(f"{path.name}: db upgrade from {before} to {SCHEMA_HEAD} …")
+            migrate.upgrade(db)
+    finally:
+        db.engine.dispose()
+
+
+def stockin_files(folder: Path, count: int, log=print) -> tuple[Path, Path]:  # noqa: ANN001
     """An empty shop (catalogue only) and a .txt of `count` new tablet serials, cached."""
     folder.mkdir(parents=True, exist_ok=True)
     empty = folder / f"empty-shop-v{GENERATOR_VERSION}.db"
@@ -385,6 +419,7 @@ def stockin_files(folder: Path, count: int) -> tuple[Path, Path]:
         tmp = empty.with_suffix(".building")
         build_catalogue(tmp, staff=20)
         tmp.replace(empty)
+    _at_head(empty, log)
     codes = folder / f"stockin-{count}.txt"
     if not codes.exists():
         codes.write_text("".join(f"DMPX{i:08d}Q{i * 37 % 1000:03d}\n" for i in range(1, count + 1)))
@@ -413,7 +448,7 @@ def prepare(folder: Path, *, size: int, month_lines: int, stockin: int, regen: b
     """Every database and file the figures need, built when missing; their paths."""
     big = generate(folder, units=size, lines=size, regen=regen, log=log)
     month = big if month_lines == size else generate(folder, units=month_lines, lines=month_lines, regen=regen, log=log)
-    empty, codes = stockin_files(folder, stockin)
+    empty, codes = stockin_files(folder, stockin, log=log)
     return {"big": str(big.path), "month": str(month.path), "empty": str(empty), "codes": str(codes)}
 
 

@@ -112,12 +112,10 @@ def counted(days: list[tuple]):
 def rebuild_in(conn, tz: ZoneInfo) -> int:  # noqa: ANN001  (a Connection inside the caller's transaction)
     """Recount the whole table from the lines in zone `tz` and record the zone; returns its rows."""
     conn.execute(delete(SalesDay))
-    rows = 0
     for days in _day_chunks(conn, tz):
-        result = conn.execute(insert(SalesDay).from_select(["day", "store_id", "staff_id", *MEASURES], counted(days)))
-        rows += max(0, result.rowcount or 0)
+        conn.execute(insert(SalesDay).from_select(["day", "store_id", "staff_id", *MEASURES], counted(days)))
     _record_zone(conn, tz.key)
-    return rows
+    return conn.execute(select(func.count()).select_from(SalesDay)).scalar()
 
 
 def rebuild(session: Session) -> int:
