@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
-from sqlmodel import SQLModel
 
-import storectl.models  # noqa: F401  (registers the tables)
+from storectl.models import load_all
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = load_all()  # every table, not only those some import already defined
 
 
 def _include(obj, name, type_, reflected, compare_to):  # noqa: ANN001

@@ -7,6 +7,7 @@ naive UTC datetimes, so a period becomes a pair of UTC instants only when a quer
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -115,6 +116,13 @@ def parse_date(text: str) -> date:
 def month_period(d: date) -> Period:
     start = d.replace(day=1)
     return Period(start, _month_start(start.year, start.month + 1), f"{start:%Y-%m}")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29)."""
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month0 + 1, min(day.day, monthrange(year, month0 + 1)[1]))
 
 
 def last_month(today: date) -> Period:

@@ -19,12 +19,10 @@ def _url(path: Path) -> str:
 def _diffs(db: Database) -> list:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlmodel import SQLModel
-
-    import storectl.models  # noqa: F401  (registers the tables)
+    from storectl.models import load_all
 
     with db.engine.connect() as conn:
-        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), load_all())
 
 
 def _script():

@@ -296,11 +296,11 @@ def sn_show(
 
     Example: storectl sn show 356938035643809
     """
-    from storectl.services import inventory
+    from storectl.services import trace
 
     with guard(json_):
         with read() as s:
-            result = inventory.show_unit(s, code)
+            result = trace.show_unit(s, code)
         emit(result, json_, _timeline)
 
 

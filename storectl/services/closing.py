@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from storectl import models
 from storectl.errors import StoreError
-from storectl.models import Period
 
 
 def month_label(session: Session, moment: datetime | None = None) -> str:
@@ -20,7 +20,7 @@ def month_label(session: Session, moment: datetime | None = None) -> str:
 def ensure_open(session: Session, moment: datetime | None = None) -> None:
     """Refuse a write dated inside a closed month (`period_closed`)."""
     label = month_label(session, moment)
-    row = session.exec(select(Period).where(Period.period == label, Period.closed == True)).first()  # noqa: E712
+    row = session.exec(select(models.Period).where(models.Period.period == label, models.Period.closed == True)).first()  # noqa: E712
     if row is not None:
         raise StoreError(
             "period_closed",
@@ -44,9 +44,9 @@ def close(session: Session, period: str) -> dict:
     from storectl import db
 
     label = _month(period)
-    row = session.exec(select(Period).where(Period.period == label)).first()
+    row = session.exec(select(models.Period).where(models.Period.period == label)).first()
     if row is None:
-        row = Period(period=label)
+        row = models.Period(period=label)
     elif row.closed:
         return {"period": label, "closed": True, "changed": False, "closed_by": row.closed_by}
     row.closed = True
@@ -64,7 +64,7 @@ def reopen(session: Session, period: str) -> dict:
 
     label = _month(period)
     require_manager(session, f"reopening {label}")
-    row = session.exec(select(Period).where(Period.period == label)).first()
+    row = session.exec(select(models.Period).where(models.Period.period == label)).first()
     if row is None or not row.closed:
         return {"period": label, "closed": False, "changed": False}
     row.closed = False
@@ -87,5 +87,5 @@ def list_periods(session: Session) -> list[dict]:
             "reopened_at": local_iso(session, r.reopened_at),
             "reopened_by": r.reopened_by,
         }
-        for r in session.exec(select(Period).order_by(Period.period))
+        for r in session.exec(select(models.Period).order_by(models.Period.period))
     ]

@@ -1,4 +1,4 @@
-"""Stock: receiving (IN-), taking out (OUT-), listing, levels per store, one unit's story.
+"""Stock: receiving (IN-), taking out (OUT-), listing, levels per store (one unit's story is `trace`).
 
 Serial units are tracked one by one (`unit`, `unit_code`); quantity products by a per-store
 `stock_level` and a moving-average cost per SKU. Every change appends `movement` rows;
@@ -16,14 +16,13 @@ import json
 
 from sqlalchemy import Integer, and_, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from storectl import db
 from storectl.errors import StoreError, invalid
-from storectl.models import UNIT_STATUSES, Customer, Movement, Product, StockDoc, StockLevel, Store, Supplier, Unit, UnitCode
+from storectl.models import UNIT_STATUSES, Movement, Product, StockDoc, StockLevel, Store, Supplier, Unit, UnitCode
 from storectl.money import format_money
-from storectl.services import closing, lookup, settings
+from storectl.services import closing, lookup
 from storectl.services.unit_input import (
     MAX_QTY,
     UNITS_HINT,
@@ -356,44 +355,3 @@ def levels(session: Session, *, store: str | None = None, low: int | None = None
     ]
     rows.sort(key=lambda r: (r["store"], r["sku"]))
     return rows
-
-
-def _add_months(day, months: int):
-    import calendar
-
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def show_unit(session: Session, code: str) -> dict:
-    """Everything about one unit, found by any of its codes, with its full history."""
-    from storectl.periods import local_date
-
-    unit = lookup.unit_by_code(session, code)
-    product = session.get(Product, unit.product_id)
-    warranty = None
-    if unit.status == "sold" and unit.sold_at is not None:
-        warranty = _add_months(local_date(unit.sold_at, settings.shop_tz(session)), product.warranty_months).isoformat()
-    src, dst = aliased(Store), aliased(Store)
-    history = [
-        {
-            "at": settings.local_iso(session, at), "kind": kind, "doc": doc, "from": f, "to": t, "operator": op,
-            "customer": cust, "price": format_money(price) if price is not None else None,
-        }
-        for at, kind, doc, f, t, op, cust, price in session.execute(
-            select(Movement.at, Movement.kind, Movement.doc_no, src.code, dst.code, Movement.operator, Customer.code, Movement.price_cents)
-            .outerjoin(src, src.id == Movement.from_store_id)
-            .outerjoin(dst, dst.id == Movement.to_store_id)
-            .outerjoin(Customer, Customer.id == Movement.customer_id)
-            .where(Movement.unit_id == unit.id)
-            .order_by(Movement.at, Movement.id)
-        )
-    ]
-    return {
-        "sku": product.sku, "name": product.name, "codes": lookup.unit_codes(session, unit.id), "status": unit.status,
-        "store": lookup.code_of(session, Store, unit.store_id), "cost": format_money(unit.cost_cents),
-        "supplier": lookup.code_of(session, Supplier, unit.supplier_id),
-        "received_at": settings.local_iso(session, unit.received_at), "sold_at": settings.local_iso(session, unit.sold_at),
-        "warranty_months": product.warranty_months, "warranty_until": warranty, "history": history,
-    }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from storectl import models
 from storectl.codes import clean_code, normalize_phone
 from storectl.errors import StoreError, not_found
-from storectl.models import Channel, Customer, Level, Product, Staff, Store, Supplier
+from storectl.models import Customer, Product, Staff, Store
 
 
 def _one(session: Session, model, column, value: str, what: str, hint: str):  # noqa: ANN001, ANN202
@@ -25,8 +26,8 @@ def staff(session: Session, code: str) -> Staff:
     return _one(session, Staff, Staff.code, clean_code(code, "staff code"), "staff member", "storectl staff list")
 
 
-def supplier(session: Session, code: str) -> Supplier:
-    return _one(session, Supplier, Supplier.code, clean_code(code, "supplier code"), "supplier", "storectl supplier list")
+def supplier(session: Session, code: str) -> models.Supplier:
+    return _one(session, models.Supplier, models.Supplier.code, clean_code(code, "supplier code"), "supplier", "storectl supplier list")
 
 
 def product(session: Session, sku: str) -> Product:
@@ -59,12 +60,12 @@ def member(session: Session, phone: str) -> Customer:
     return row
 
 
-def channel(session: Session, code: str) -> Channel:
-    return _one(session, Channel, Channel.code, clean_code(code, "channel code"), "channel", "storectl channel list")
+def channel(session: Session, code: str) -> models.Channel:
+    return _one(session, models.Channel, models.Channel.code, clean_code(code, "channel code"), "channel", "storectl channel list")
 
 
-def level(session: Session, name: str) -> Level:
-    return _one(session, Level, Level.name, clean_code(name, "level name"), "member level", "storectl level list")
+def level(session: Session, name: str) -> models.Level:
+    return _one(session, models.Level, models.Level.name, clean_code(name, "level name"), "member level", "storectl level list")
 
 
 def code_of(session: Session, model, row_id: int | None, attr: str = "code") -> str | None:

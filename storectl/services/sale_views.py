@@ -4,12 +4,12 @@ document id (`sale_by_doc`), and the list of sales for a period, store or staff 
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from datetime import date, timezone
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from storectl import models
 from storectl.errors import invalid, not_found
 from storectl.models import (
     Channel,
@@ -18,11 +18,11 @@ from storectl.models import (
     Sale,
     SaleLine,
     SalePayment,
-    SaleReturn,
     Staff,
     Store,
 )
 from storectl.money import format_money
+from storectl.periods import add_months
 from storectl.services import lookup, settings
 
 
@@ -33,12 +33,6 @@ def parse_sale_doc(text: str, prefix: str = "S") -> str:
     if m is None:
         raise invalid(f"{raw!r} is not a document id", f"e.g. {prefix}-000012 (storectl sale list)")
     return f"{prefix}-{int(m[1]):06d}"
-
-
-def add_months(day: date, months: int) -> date:
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month0 + 1, min(day.day, monthrange(year, month0 + 1)[1]))
 
 
 def line_dict(session: Session, line: SaleLine, *, sale_day: date, product: Product | None = None) -> dict:
@@ -62,7 +56,8 @@ def line_dict(session: Session, line: SaleLine, *, sale_day: date, product: Prod
     }
 
 
-def sale_dict(session: Session, sale: Sale) -> dict:
+def sale_dict(session: Session, sale: Sale, *, returns: list[str] | None = None) -> dict:
+    """The receipt; `returns` (the sale's return documents) is looked up unless given."""
     tz = settings.shop_tz(session)
     day = sale.at.astimezone(tz).date()
     store = session.get(Store, sale.store_id)
@@ -72,7 +67,9 @@ def sale_dict(session: Session, sale: Sale) -> dict:
     payments: dict[str, str] = {}
     for p in session.exec(select(SalePayment).where(SalePayment.sale_id == sale.id).order_by(SalePayment.id)):
         payments[p.method] = format_money(p.amount_cents)
-    returns = session.exec(select(SaleReturn.doc_no).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)).all()
+    if returns is None:
+        ret = models.SaleReturn
+        returns = session.exec(select(ret.doc_no).where(ret.sale_id == sale.id).order_by(ret.id)).all()
     return {
         "id": sale.doc_no,
         "at": settings.local_iso(session, sale.at),
@@ -128,7 +125,7 @@ def list_sales(session: Session, *, period: str | None = None, store: str | None
         select(SaleLine.sale_id, func.sum(SaleLine.qty)).where(SaleLine.sale_id.in_(ids)).group_by(SaleLine.sale_id)
     ).all()) if ids else {}
     returned = dict(session.execute(
-        select(SaleReturn.sale_id, func.sum(SaleReturn.amount_cents)).where(SaleReturn.sale_id.in_(ids)).group_by(SaleReturn.sale_id)
+        select(models.SaleReturn.sale_id, func.sum(models.SaleReturn.amount_cents)).where(models.SaleReturn.sale_id.in_(ids)).group_by(models.SaleReturn.sale_id)
     ).all()) if ids else {}
     stores = {r.id: r.code for r in session.exec(select(Store))}
     staff_codes = {r.id: r.code for r in session.exec(select(Staff))}

@@ -21,20 +21,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from storectl import db
+from storectl import db, models
 from storectl.codes import clean_code, normalize_unit_code, split_unit_codes
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import (
     Customer,
     Movement,
     Product,
-    ReturnLine,
     Sale,
     SaleLine,
     SalePayment,
     StockLevel,
     Store,
-    Transfer,
     Unit,
     UnitCode,
 )
@@ -223,7 +221,7 @@ def _unit_conflict(session: Session, unit: Unit, store: Store) -> StoreError:
         moved = session.exec(
             select(Movement.doc_no).where(Movement.unit_id == unit.id, Movement.kind == "transfer_send").order_by(Movement.id.desc())
         ).first()
-        transfer = session.exec(select(Transfer).where(Transfer.doc_no == moved)).first() if moved else None
+        transfer = session.exec(select(models.Transfer).where(models.Transfer.doc_no == moved)).first() if moved else None
         to = f" to {lookup.code_of(session, Store, transfer.to_store_id)}" if transfer else ""
         doc = f" ({moved})" if moved else ""
         return StoreError("conflict", f"unit {code} is in transit from {where}{to}{doc}", hint)
@@ -390,7 +388,7 @@ def sell(
         loyalty.refresh_level(session, buyer)
     session.add(sale)
     session.flush()
-    result = sale_dict(session, sale)
+    result = sale_dict(session, sale, returns=[])  # a new sale has none
     result["tendered"] = format_money(tendered)
     result["change"] = format_money(change)
     return result
@@ -431,7 +429,7 @@ def invariants(session: Session) -> list[dict]:
         if int(paid.get(sale.id) or 0) != sale.paid_cents:
             problems.append({"check": "sale_payments", "doc": sale.doc_no, "message": (
                 f"payments add up to {format_money(int(paid.get(sale.id) or 0))}, the sale says {format_money(sale.paid_cents)}")})
-    returned = dict(session.execute(select(ReturnLine.sale_line_id, func.sum(ReturnLine.qty)).group_by(ReturnLine.sale_line_id)).all())
+    returned = dict(session.execute(select(models.ReturnLine.sale_line_id, func.sum(models.ReturnLine.qty)).group_by(models.ReturnLine.sale_line_id)).all())
     rows = session.execute(
         select(SaleLine.id, SaleLine.line_no, SaleLine.returned_qty, Sale.doc_no).join(Sale, Sale.id == SaleLine.sale_id)
     ).all()

@@ -1,0 +1,30 @@
+"""Price rules: list, customer, group and level prices, dated, never edited."""
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from storectl.models import product  # noqa: F401  (the tables its foreign keys point to)
+from storectl.models.base import one_of
+
+
+class PriceRule(SQLModel, table=True):
+    """A price for a SKU: list (no scope) or for a customer, a group or a level; never edited."""
+
+    __tablename__ = "price_rule"
+    __table_args__ = (
+        CheckConstraint(one_of("scope", ("list", "customer", "group", "level")), name="scope"),
+        CheckConstraint("price_cents >= 0", name="price"),
+        Index("ix_price_rule_lookup", "product_id", "scope", "scope_ref"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id")
+    scope: str = "list"
+    scope_ref: str = ""  # customer code, group name or level name
+    price_cents: int
+    valid_from: Optional[date] = None
+    valid_until: Optional[date] = None  # inclusive
+    created_at: datetime
+    operator: str = ""

@@ -1,0 +1,28 @@
+"""Stores and the staff who work in them."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field, SQLModel
+
+from storectl.models.base import ROLES, one_of
+
+
+class Store(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    created_at: datetime
+
+
+class Staff(SQLModel, table=True):
+    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    store_id: int = Field(foreign_key="store.id", index=True)
+    role: str = "clerk"
+    pin_hash: Optional[str] = None
+    active: bool = True
+    created_at: datetime

@@ -1,0 +1,15 @@
+"""Suppliers that units and stock-in documents come from."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlmodel import Field, SQLModel
+
+import storectl.models.base  # noqa: F401  (naming convention and deferred validators first)
+
+
+class Supplier(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    created_at: datetime
