@@ -51,16 +51,13 @@ def test_load_all_defines_every_table():
     assert _python("from storectl.models import load_all\nprint(len(load_all().tables))") == "31"
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="runs the CLI in a fresh interpreter on the SQLite file")
-def test_sn_show_defines_only_the_tables_a_unit_s_story_needs(shop):
-    first = imei("86000001600010")
-    ok("stock", "in", "--sku", "IP17P", "--store", "SZ01", "--cost", "6299", "--supplier", "SUP01",
-       f"{first},{imei('86000001600011')},F2LXK0001")
+def _tables_defined_by(*args: str) -> set[str]:
+    """Run one command in a fresh interpreter; the tables it defined on the way."""
     code = (
         "import contextlib, io, json, sys\n"
         "from sqlmodel import SQLModel\n"
         "from storectl.cli import main\n"
-        f"sys.argv = ['storectl', 'sn', 'show', {first!r}, '--json']\n"
+        f"sys.argv = ['storectl', *{list(args)!r}]\n"
         "out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
         "    try:\n"
@@ -69,7 +66,28 @@ def test_sn_show_defines_only_the_tables_a_unit_s_story_needs(shop):
         "        assert not stop.code, out.getvalue()\n"
         "print(json.dumps(sorted(SQLModel.metadata.tables)))\n"
     )
-    tables = set(json.loads(_python(code)))
+    return set(json.loads(_python(code)))
+
+
+LINES = {"sale", "sale_line", "sale_return", "return_line"}
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="runs the CLI in a fresh interpreter on the SQLite file")
+def test_sn_show_defines_only_the_tables_a_unit_s_story_needs(shop):
+    first = imei("86000001600010")
+    ok("stock", "in", "--sku", "IP17P", "--store", "SZ01", "--cost", "6299", "--supplier", "SUP01",
+       f"{first},{imei('86000001600011')},F2LXK0001")
+    tables = _tables_defined_by("sn", "show", first, "--json")
     assert {"unit", "unit_code", "movement", "product"} <= tables
     # nothing of sales, returns, transfers, prices or loyalty: a lookup pays for none of them
-    assert not tables & {"sale", "sale_line", "sale_return", "transfer", "price_rule", "points_entry", "checkin"}
+    assert not tables & (LINES | {"transfer", "price_rule", "points_entry", "checkin"})
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="runs the CLI in a fresh interpreter on the SQLite file")
+def test_report_staff_reads_the_daily_totals_without_defining_the_lines(shop):
+    unit = imei("86000001600020")
+    ok("stock", "in", "--sku", "IP17P", "--store", "SZ01", "--cost", "6299", f"{unit},{imei('86000001600021')},F2LXK0002")
+    ok("sell", "--store", "SZ01", "--staff", "E002", unit, "--pay", "wechat=8999")
+    tables = _tables_defined_by("report", "staff", "-p", "2026-11", "--json")
+    assert "sales_day" in tables
+    assert not tables & LINES

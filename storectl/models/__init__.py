@@ -6,7 +6,7 @@ of that history which `db check` proves agree with it.
 
 One module per area, each defining a few tables. `from storectl.models import Unit` works as if
 they were one module, but only the area that holds `Unit` is imported: defining a SQLModel table
-costs ~5 ms, and a lookup such as `sn show` needs 13 of the 30 (see bench/, issue #10). Code that
+costs ~5 ms, and a lookup such as `sn show` needs 12 of the 31 (see bench/, issue #10). Code that
 needs the whole metadata (Alembic, `db check`) calls `load_all()`.
 """
 
@@ -30,7 +30,8 @@ AREAS: dict[str, tuple[str, ...]] = {
     "stock": ("StockLevel",),
     "transfer": ("Transfer", "TransferLine", "StockCount"),
     "price": ("PriceRule",),
-    "sale": ("Sale", "SaleLine", "SalePayment", "SalesDay"),
+    "sale": ("Sale", "SaleLine", "SalePayment"),
+    "sales_day": ("SalesDay",),
     "returns": ("SaleReturn", "ReturnLine", "Payment"),
     "points": ("PointsEntry",),
     "checkin": ("CheckinRule", "Checkin", "CheckinPayout"),
@@ -72,7 +73,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from storectl.models.price import PriceRule  # noqa: F401
     from storectl.models.product import Product  # noqa: F401
     from storectl.models.returns import Payment, ReturnLine, SaleReturn  # noqa: F401
-    from storectl.models.sale import Sale, SaleLine, SalePayment, SalesDay  # noqa: F401
+    from storectl.models.sale import Sale, SaleLine, SalePayment  # noqa: F401
+    from storectl.models.sales_day import SalesDay  # noqa: F401
     from storectl.models.setting import Setting  # noqa: F401
     from storectl.models.stock import StockLevel  # noqa: F401
     from storectl.models.store import Staff, Store  # noqa: F401

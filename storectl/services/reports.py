@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select, union_all
 from sqlmodel import Session
 
-from storectl.models import Channel, Customer, Product, ReturnLine, Sale, SaleLine, SaleReturn, SalesDay, Staff, Store
+from storectl.models import Customer, SalesDay, Staff, Store
 from storectl.money import cents_of, format_money
 from storectl.periods import Period, month_period, parse_date, parse_period
 from storectl.services import lookup, sales_day, settings
@@ -39,6 +39,8 @@ def bounds(session: Session, period: Period) -> tuple[datetime, datetime]:
 
 def facts(session: Session, period: Period, *, store_id: int | None = None):
     """Sale and return lines in the period as one subquery with signed qty, revenue and cost."""
+    from storectl.models import ReturnLine, Sale, SaleLine, SaleReturn
+
     start, end = bounds(session, period)
     sold = (
         select(
@@ -175,6 +177,8 @@ def by_store(session: Session, period: Period) -> list[dict]:
 
 
 def by_product(session: Session, period: Period, *, store: str | None = None) -> list[dict]:
+    from storectl.models import Product
+
     f = facts(session, period, store_id=_store_filter(session, store))
     query = (
         select(Product.sku, Product.name, Product.category, *_measures(f))
@@ -193,6 +197,8 @@ def by_channel(session: Session, period: Period, *, store: str | None = None) ->
     A sale counts for the channel written on it (`sell --channel`), else for the channel and
     staff member that brought its customer in; sales with neither are "(none)".
     """
+    from storectl.models import Channel
+
     f = facts(session, period, store_id=_store_filter(session, store))
     acq_staff = Customer.staff_id
     channel_id = func.coalesce(f.c.channel_id, Customer.channel_id)

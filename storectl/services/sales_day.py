@@ -40,8 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from storectl import models
-from storectl.models import Sale, SaleLine, SalesDay, Setting, Staff, Store
+from storectl.models import SalesDay, Setting, Staff, Store
 from storectl.periods import bounded_day, day_bounds
 from storectl.services import settings
 
@@ -73,8 +72,10 @@ def _record_zone(conn, name: str) -> None:  # noqa: ANN001
 
 def _day_chunks(conn, tz: ZoneInfo) -> list[list[tuple]]:  # noqa: ANN001
     """The local days from the first sale or return to the last, with their UTC bounds, in chunks."""
+    from storectl.models import Sale, SaleReturn
+
     spans = conn.execute(
-        select(func.min(Sale.at), func.max(Sale.at)).union_all(select(func.min(models.SaleReturn.at), func.max(models.SaleReturn.at)))
+        select(func.min(Sale.at), func.max(Sale.at)).union_all(select(func.min(SaleReturn.at), func.max(SaleReturn.at)))
     ).all()
     moments = [moment for span in spans for moment in span if moment is not None]
     if not moments:
@@ -86,6 +87,8 @@ def _day_chunks(conn, tz: ZoneInfo) -> list[list[tuple]]:  # noqa: ANN001
 def counted(days: list[tuple]):
     """SELECT day, store_id, staff_id, sales, tickets, units, revenue_cents, cost_cents recounted
     from the sale and return lines of `days` ((day, utc_start, utc_end) rows)."""
+    from storectl.models import ReturnLine, Sale, SaleLine, SaleReturn
+
     at_type = Sale.__table__.c.at.type
     d = values(column("day", Date), column("lo", at_type), column("hi", at_type), name="days").data(days).cte("days")
     first = aliased(SaleLine)
@@ -109,12 +112,12 @@ def counted(days: list[tuple]):
     returned = (
         select(
             d.c.day, Sale.store_id, SaleLine.staff_id, literal_column("0"), literal_column("0"),
-            -func.sum(models.ReturnLine.qty), -func.sum(models.ReturnLine.amount_cents), -func.sum(models.ReturnLine.cost_cents),
+            -func.sum(ReturnLine.qty), -func.sum(ReturnLine.amount_cents), -func.sum(ReturnLine.cost_cents),
         )
         .select_from(d)
-        .join(models.SaleReturn, and_(models.SaleReturn.at >= d.c.lo, models.SaleReturn.at < d.c.hi))
-        .join(models.ReturnLine, models.ReturnLine.return_id == models.SaleReturn.id)
-        .join(SaleLine, SaleLine.id == models.ReturnLine.sale_line_id)
+        .join(SaleReturn, and_(SaleReturn.at >= d.c.lo, SaleReturn.at < d.c.hi))
+        .join(ReturnLine, ReturnLine.return_id == SaleReturn.id)
+        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)
         .join(Sale, Sale.id == SaleLine.sale_id)
         .group_by(d.c.day, Sale.store_id, SaleLine.staff_id)
     )
