@@ -92,8 +92,8 @@ def unit_codes(session: Session, unit_id: int) -> dict[str, str]:
     """A unit's codes keyed by kind, in the product's order: {"IMEI1": …, "IMEI2": …, "SN": …}."""
     from storectl.models import UnitCode
 
-    rows = session.exec(select(UnitCode).where(UnitCode.unit_id == unit_id).order_by(UnitCode.position)).all()
-    return {r.kind: r.code for r in rows}
+    codes = UnitCode.__table__.c
+    return dict(session.execute(select(codes.kind, codes.code).where(codes.unit_id == unit_id).order_by(codes.position)).all())
 
 
 def first_code(session: Session, unit_id: int) -> str:

@@ -98,8 +98,9 @@ def get(session: Session, key: str) -> str:
     spec = _check_key(key)
     cache = session.info.setdefault("settings", {})
     if key not in cache:
-        row = session.get(Setting, key)
-        cache[key] = row.value if row is not None else spec.default()
+        table = Setting.__table__  # a Core read: no mapper to configure for a lookup that only reads settings
+        value = session.execute(select(table.c.value).where(table.c.key == key)).scalar()
+        cache[key] = value if value is not None else spec.default()
     return cache[key]
 
 
