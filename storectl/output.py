@@ -49,6 +49,21 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -
         console().print(dumps(data))
 
 
+def print_wide(renderable) -> None:  # noqa: ANN001
+    """Print a table whole: on a screen (or a pipe, which Rich takes as 80 columns) narrower than
+    the table, print it at its own width and let the terminal wrap, rather than squeeze columns
+    until a figure reads "¥164,97…" or a code disappears."""
+    from rich.measure import Measurement
+
+    out = console()
+    natural = Measurement.get(out, out.options.update(max_width=10_000), renderable).maximum
+    if natural > out.width:
+        from rich.console import Console
+
+        out = Console(highlight=False, soft_wrap=False, width=natural)
+    out.print(renderable)
+
+
 def notice(message: str) -> None:
     """A confirmation or progress note: always stderr, so stdout stays one document."""
     console(stderr=True).print(message)
@@ -80,7 +95,7 @@ def table(
         count += 1
     if count == 0:
         t.add_row(*(["(none)"] + [""] * (len(columns) - 1)))
-    console().print(t)
+    print_wide(t)
 
 
 def money(text_amount: str | None) -> str:

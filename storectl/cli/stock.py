@@ -8,7 +8,7 @@ from typing import Annotated, Callable, Optional, TextIO
 import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
-from storectl.output import console, money, table
+from storectl.output import console, money, print_wide, table
 
 app = typer.Typer(no_args_is_help=True, help="Receive, take out, list, count stock.")
 sn_app = typer.Typer(no_args_is_help=True, help="Find a unit by any of its codes, with its history.")
@@ -331,4 +331,4 @@ def _timeline(r: dict) -> None:
     for h in r["history"]:
         row = [h["at"].replace("T", " ")[:16], h["kind"].replace("_", " "), h["doc"], f"{h['from'] or '·'} → {h['to'] or '·'}", h["operator"]]
         history.add_row(*row, *([h["customer"] or "", money(h["price"])] if sales else []))
-    out.print(history)
+    print_wide(history)
