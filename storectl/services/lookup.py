@@ -84,8 +84,13 @@ def unit_by_code(session: Session, code: str):
     code = normalize_unit_code(code)
     row = session.exec(select(Unit).join(UnitCode, UnitCode.unit_id == Unit.id).where(UnitCode.code == code)).first()
     if row is None:
-        raise not_found(f"no unit with code {code!r}", "check the code, or storectl stock list")
+        raise no_unit(code)
     return row
+
+
+def no_unit(code: str) -> StoreError:
+    """The not_found for a code that no unit carries."""
+    return not_found(f"no unit with code {code!r}", "check the code, or storectl stock list")
 
 
 def unit_codes(session: Session, unit_id: int) -> dict[str, str]:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from storectl.codes import normalize_unit_code
-from storectl.errors import not_found
 from storectl.models import Customer, Movement, Product, Store, Supplier, Unit, UnitCode
 from storectl.money import format_money
 from storectl.periods import add_months, local_date
@@ -40,7 +39,7 @@ def show_unit(session: Session, code: str) -> dict:
         .where(codes.c.code == code)
     ).first()
     if found is None:
-        raise not_found(f"no unit with code {code!r}", "check the code, or storectl stock list")
+        raise lookup.no_unit(code)
     unit_id, status, cost, received_at, sold_at, sku, name, warranty_months, store_code, supplier_code = found
     warranty = None
     if status == "sold" and sold_at is not None:
