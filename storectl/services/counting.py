@@ -17,7 +17,9 @@ from sqlmodel import Session
 from storectl import db
 from storectl.errors import StoreError, invalid
 from storectl.models import StockCount, Unit, UnitCode
-from storectl.services import closing, inventory, lookup, unit_input
+from storectl.services import closing, lookup, unit_input
+from storectl.services.stock import ledger
+from storectl.services.stock.ledger import Kind, Line
 from storectl.services.unit_input import Item
 
 
@@ -77,12 +79,8 @@ def count(session: Session, *, store: str, items: list[Item], apply: bool = Fals
     doc_no = db.next_doc_no(session, "CNT")
     unknown = list(dict.fromkeys(unknown))
     if apply and missing:
-        inventory.set_unit_status(session, [row.id for row in missing], to="lost", expect="in_stock", store_id=where.id)
-        inventory.add_movements(session, [
-            {"kind": "count", "doc_no": doc_no, "unit_id": row.id, "product_id": row.product_id, "from_store_id": where.id,
-             "status_after": "lost", "cost_cents": row.cost_cents}
-            for row in missing
-        ])
+        ledger.move(session, Kind.COUNT, [Line(row.product_id, unit_id=row.id, cost_cents=row.cost_cents) for row in missing],
+                    doc_no=doc_no, from_store_id=where.id)
     missing_codes = [row.code for row in missing]
     unexpected_codes = [u["code"] for u in unexpected]
     session.add(StockCount(

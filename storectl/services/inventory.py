@@ -1,35 +1,29 @@
 """Stock: receiving (IN-), taking out (OUT-), listing, levels per store (one unit's story is `trace`).
 
 Serial units are tracked one by one (`unit`, `unit_code`); quantity products by a per-store
-`stock_level` and a moving-average cost per SKU. Every change appends `movement` rows;
+`stock_level` and a moving-average cost per SKU. Every change goes through the stock ledger
+(`stock.ledger`: the guarded state change and its `movement` rows together);
 `stock_checks.invariants` proves the state columns agree with them. Reading and checking the
 clerk's input (arguments, files, stdin) is `unit_input`.
-
-Receiving is the bulk path (a supplier's file of 100,000 serials): the units of one batch are
-identical apart from their codes, so they are inserted by one INSERT … SELECT, their movements by
-another, and only the codes go through a driver-level executemany. No ORM object per row.
 """
 
 from __future__ import annotations
 
-import json
-
-from sqlalchemy import Integer, and_, case, func, insert, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from storectl import db
 from storectl.errors import StoreError, invalid
-from storectl.models import UNIT_STATUSES, Movement, Product, StockDoc, StockLevel, Store, Supplier, Unit, UnitCode
+from storectl.models import UNIT_STATUSES, Product, StockDoc, StockLevel, Store, Supplier, Unit, UnitCode
 from storectl.money import format_money
-from storectl.services import closing, costing, lookup
+from storectl.services import closing, lookup
+from storectl.services.stock import ledger
+from storectl.services.stock.ledger import Kind, Line
 from storectl.services.unit_input import (
     MAX_QTY,
     UNITS_HINT,
     Item,
-    _chunks,
     _kinds,
-    level_qty,
     prepare_units,
     resolve_items,
 )
@@ -38,66 +32,6 @@ MAX_TOTAL_CENTS = 10**15  # ¥10 trillion: far above any shop, far below int64
 
 
 # --- writing ---------------------------------------------------------------------------------
-
-
-def executemany(session: Session, table, columns: list[str], rows: list[tuple]) -> None:
-    """A driver-level executemany of plain tuples (no per-row ORM or type processing)."""
-    if not rows:
-        return
-    conn = session.connection()
-    compiled = insert(table).inline().compile(dialect=conn.dialect, column_keys=columns)
-    names = list(compiled.positiontup) if compiled.positional else None
-    if names is not None and names != columns:
-        raise AssertionError(f"column order {names} != {columns}")
-    conn.exec_driver_sql(compiled.string, rows if names is not None else [dict(zip(columns, r)) for r in rows])
-
-
-def add_movements(session: Session, rows: list[dict]) -> None:
-    if not rows:
-        return
-    defaults = {"at": db.now_of(session), "operator": db.operator_of(session), "qty": 1, "status_after": "", "cost_cents": 0,
-                "unit_id": None, "from_store_id": None, "to_store_id": None, "price_cents": None, "customer_id": None}
-    session.execute(insert(Movement), [{**defaults, **r} for r in rows])
-
-
-def set_unit_status(
-    session: Session, ids: list[int], *, to: str, expect: str, store_id: int | None = None, values: dict | None = None
-) -> None:
-    """Guarded status change: every unit must still be `expect` (at `store_id`), or it is a conflict."""
-    changed = 0
-    for chunk in _chunks(ids):
-        stmt = update(Unit).where(Unit.id.in_(chunk), Unit.status == expect)
-        if store_id is not None:
-            stmt = stmt.where(Unit.store_id == store_id)
-        stmt = stmt.values(status=to, **(values or {})).execution_options(synchronize_session=False)
-        changed += session.execute(stmt).rowcount
-    if changed != len(ids):
-        raise StoreError("conflict", f"{len(ids) - changed} of the units changed while this command ran", "look again and retry")
-
-
-def add_level(session: Session, store_id: int, product_id: int, qty: int) -> None:
-    """stock_level += qty (an upsert; SQLite and PostgreSQL share the ON CONFLICT form)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(StockLevel).values(store_id=store_id, product_id=product_id, qty=qty)
-    stmt = stmt.on_conflict_do_update(index_elements=["store_id", "product_id"], set_={"qty": StockLevel.qty + stmt.excluded.qty})
-    session.execute(stmt)
-
-
-def take_level(session: Session, store: Store, product: Product, qty: int) -> None:
-    """stock_level -= qty, guarded: never below zero."""
-    result = session.execute(
-        update(StockLevel)
-        .where(StockLevel.store_id == store.id, StockLevel.product_id == product.id, StockLevel.qty >= qty)
-        .values(qty=StockLevel.qty - qty)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        have = level_qty(session, store.id, product.id)
-        raise StoreError("insufficient_stock", f"{store.code} has {have} of {product.sku}, {qty} needed", f"storectl stock levels --store {store.code}")
 
 
 def _stock_doc(session: Session, *, kind: str, reason: str, store: Store, supplier: Supplier | None = None, ref: str = "") -> StockDoc:
@@ -148,7 +82,7 @@ def stock_in(
         if cost_cents * len(prepared) > MAX_TOTAL_CENTS:
             raise invalid("the batch's total cost is too large", "check --cost")
         doc = _stock_doc(session, kind="in", reason="purchase", store=where, supplier=source, ref=ref)
-        _insert_units(session, product=product, store=where, doc=doc, cost_cents=cost_cents, prepared=prepared)
+        ledger.receive_units(session, product=product, store=where, doc=doc, cost_cents=cost_cents, kinds=_kinds(product), prepared=prepared)
         received, first_codes = len(prepared), [codes[0] for codes in prepared]
     else:
         if units:
@@ -160,10 +94,8 @@ def stock_in(
         if cost_cents * qty > MAX_TOTAL_CENTS:
             raise invalid("the batch's total cost is too large", "check --cost and --qty")
         doc = _stock_doc(session, kind="in", reason="purchase", store=where, supplier=source, ref=ref)
-        costing.receive_at_cost(session, product, qty, qty * cost_cents)
-        add_level(session, where.id, product.id, qty)
-        add_movements(session, [{"kind": "in", "doc_no": doc.doc_no, "product_id": product.id, "qty": qty, "to_store_id": where.id, "cost_cents": qty * cost_cents}])
-        session.flush()
+        ledger.move(session, Kind.IN, [Line(product.id, qty, cost_cents=qty * cost_cents)], doc_no=doc.doc_no, to_store_id=where.id)
+        session.refresh(product, ["avg_cost_cents"])
         received, first_codes = qty, []
     result = {
         "id": doc.doc_no, "store": where.code, "sku": product.sku, "received": received, "units": first_codes,
@@ -172,68 +104,6 @@ def stock_in(
     if not product.serial:
         result["avg_cost"] = format_money(product.avg_cost_cents)
     return result
-
-
-def _insert_units(session: Session, *, product: Product, store: Store, doc: StockDoc, cost_cents: int, prepared: list[list[str]]) -> None:
-    """Set-based: N identical unit rows from a counting CTE, their codes by executemany, their movements by INSERT … SELECT."""
-    count = len(prepared)
-    before = session.execute(select(func.coalesce(func.max(Unit.id), 0))).scalar()
-    seq = select(literal(1).label("i")).cte("seq", recursive=True)
-    seq = seq.union_all(select((seq.c.i + 1).label("i")).where(seq.c.i < count))
-    now = db.now_of(session)
-    session.execute(
-        insert(Unit).from_select(
-            ["product_id", "store_id", "status", "cost_cents", "supplier_id", "stock_in_id", "received_at"],
-            select(
-                literal(product.id), literal(store.id), literal("in_stock"), literal(cost_cents),
-                literal(doc.supplier_id, Integer), literal(doc.id), literal(now, Unit.__table__.c.received_at.type),
-            ).select_from(seq),
-        )
-    )
-    # New ids are above every id visible before the insert (SQLite: max+1; PostgreSQL: a sequence),
-    # and since every unit of the batch is alike, which id gets which codes does not matter.
-    mine = and_(Unit.id > before, Unit.stock_in_id == doc.id)
-    low, high, inserted = session.execute(select(func.min(Unit.id), func.max(Unit.id), func.count()).where(mine)).one()
-    if inserted != count:
-        raise AssertionError(f"inserted {inserted} units, expected {count}")
-    try:
-        _insert_codes(session, product, prepared, low if high - low + 1 == count else None, mine)
-    except IntegrityError:
-        # The pre-check ran inside this same write transaction, so only a concurrent writer on a
-        # server database can get here; the UNIQUE index is the last line of defence.
-        raise StoreError("conflict", "a code in this batch was registered by another command at the same moment; nothing was received", "run the batch again to see which code") from None
-    session.execute(
-        insert(Movement).from_select(
-            ["at", "kind", "doc_no", "unit_id", "product_id", "qty", "to_store_id", "status_after", "cost_cents", "operator"],
-            select(
-                literal(now, Movement.__table__.c.at.type), literal("in"), literal(doc.doc_no), Unit.id, Unit.product_id,
-                literal(1), Unit.store_id, literal("in_stock"), Unit.cost_cents, literal(db.operator_of(session)),
-            ).where(mine).order_by(Unit.id),
-        )
-    )
-
-
-def _insert_codes(session: Session, product: Product, prepared: list[list[str]], first_id: int | None, mine) -> None:
-    """Each unit's codes. Contiguous ids on SQLite: one INSERT … SELECT over a JSON array; else executemany."""
-    kinds = _kinds(product)
-    conn = session.connection()
-    if first_id is not None and conn.dialect.name == "sqlite" and len(kinds) == 1:
-        conn.exec_driver_sql(
-            "INSERT INTO unit_code (unit_id, kind, code, position) SELECT ? + j.key, ?, j.value, 0 FROM json_each(?) AS j",
-            (first_id, kinds[0], json.dumps([codes[0] for codes in prepared])),
-        )
-        return
-    if first_id is not None and conn.dialect.name == "sqlite":
-        n = len(kinds)
-        conn.exec_driver_sql(
-            "INSERT INTO unit_code (unit_id, kind, code, position) "
-            "SELECT ? + j.key / ?, json_extract(?, '$[' || (j.key % ?) || ']'), j.value, j.key % ? FROM json_each(?) AS j",
-            (first_id, n, json.dumps(kinds), n, n, json.dumps([c for codes in prepared for c in codes])),
-        )
-        return
-    ids = [row[0] for row in session.execute(select(Unit.id).where(mine).order_by(Unit.id))]
-    rows = [(uid, kind, code, pos) for uid, codes in zip(ids, prepared) for pos, (kind, code) in enumerate(zip(kinds, codes))]
-    executemany(session, UnitCode.__table__, ["unit_id", "kind", "code", "position"], rows)
 
 
 # --- stock out -----------------------------------------------------------------------------
@@ -264,20 +134,15 @@ def stock_out(session: Session, *, reason: str, items: list[Item], store: str | 
         where = session.get(Store, units[0].store_id)
     status = OUT_REASONS[reason]
     doc = _stock_doc(session, kind="out", reason=reason, store=where)
-    set_unit_status(session, [u.id for u in units], to=status, expect="in_stock", store_id=where.id)
-    moves = [{"kind": "out", "doc_no": doc.doc_no, "unit_id": u.id, "product_id": u.product_id, "from_store_id": where.id,
-              "status_after": status, "cost_cents": u.cost_cents} for u in units]
-    lines = []
-    for line in qtys:
-        take_level(session, where, line.product, line.qty)
-        cost = line.qty * line.product.avg_cost_cents
-        moves.append({"kind": "out", "doc_no": doc.doc_no, "product_id": line.product.id, "qty": line.qty, "from_store_id": where.id, "cost_cents": cost})
-        lines.append({"sku": line.product.sku, "qty": line.qty, "cost": format_money(cost)})
-    add_movements(session, moves)
+    moved = ledger.move(
+        session, Kind.OUT, [Line(u.product_id, unit_id=u.id, cost_cents=u.cost_cents) for u in units]
+        + [Line(line.product.id, line.qty) for line in qtys], doc_no=doc.doc_no, from_store_id=where.id, status=status,
+    )
+    lines = [{"sku": line.product.sku, "qty": line.qty, "cost": format_money(m.cost_cents)} for line, m in zip(qtys, moved[len(units):])]
     return {
         "id": doc.doc_no, "reason": reason, "status": status, "store": where.code,
         "units": [u.first for u in units], "lines": lines,
-        "cost": format_money(sum(u.cost_cents for u in units) + sum(line.qty * line.product.avg_cost_cents for line in qtys)),
+        "cost": format_money(sum(m.cost_cents for m in moved)),
     }
 
 

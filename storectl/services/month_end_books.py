@@ -23,8 +23,9 @@ from storectl.models import (
     TransferLine,
     Unit,
 )
-from storectl.services import costing, settings
-from storectl.services.stock_checks import IN_KINDS, OUT_KINDS
+from storectl.services import settings
+from storectl.services.stock import costing
+from storectl.services.stock.kinds import ADDS as IN_KINDS, TAKES as OUT_KINDS
 from storectl.services.xlsx import Col, SheetWriter, codes_for, local_naive
 
 

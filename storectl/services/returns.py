@@ -21,9 +21,11 @@ from sqlmodel import Session, select
 
 from storectl import db
 from storectl.errors import StoreError, invalid, not_found
-from storectl.models import Customer, Movement, Product, ReturnLine, Sale, SaleLine, SalePayment, SaleReturn, StockLevel, Store, Unit
+from storectl.models import Customer, Product, ReturnLine, Sale, SaleLine, SalePayment, SaleReturn, Store
 from storectl.money import format_money
-from storectl.services import closing, costing, loyalty, lookup, sale_views, sales, sales_day, settings
+from storectl.services import closing, loyalty, lookup, sale_views, sales, sales_day, settings
+from storectl.services.stock import ledger
+from storectl.services.stock.ledger import Kind, Line
 
 
 def _wanted(session: Session, sale: Sale, lines: list[SaleLine], items: list[str]) -> list[tuple[SaleLine, int]]:
@@ -67,18 +69,9 @@ def _wanted(session: Session, sale: Sale, lines: list[SaleLine], items: list[str
     return [(by_id[line_id], qty) for line_id, qty in asked.items()]
 
 
-def _restock_quantity(session: Session, store_id: int, product_id: int, qty: int, cost_cents: int) -> None:
-    """Put a quantity back at its sold cost, folded into the moving average."""
-    costing.receive_at_cost(session, session.get(Product, product_id), qty, cost_cents)
-    result = session.execute(
-        update(StockLevel)
-        .where(StockLevel.store_id == store_id, StockLevel.product_id == product_id)
-        .values(qty=StockLevel.qty + qty)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 0:
-        session.add(StockLevel(store_id=store_id, product_id=product_id, qty=qty))
-        session.flush()
+def _not_sold(session: Session, unit_id: int) -> StoreError:
+    code = lookup.first_code(session, unit_id)
+    return StoreError("conflict", f"unit {code} is not recorded as sold, so it cannot come back", f"storectl sn show {code}")
 
 
 def _return_line(session: Session, *, sale: Sale, ret: SaleReturn, line: SaleLine, qty: int) -> ReturnLine:
@@ -99,23 +92,9 @@ def _return_line(session: Session, *, sale: Sale, ret: SaleReturn, line: SaleLin
         cost = line.cost_cents - int(earlier)
     else:
         cost = line.cost_cents * qty // line.qty
-    if line.unit_id is not None:
-        moved = session.execute(
-            update(Unit)
-            .where(Unit.id == line.unit_id, Unit.status == "sold")
-            .values(status="in_stock", store_id=sale.store_id, sold_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:
-            code = lookup.first_code(session, line.unit_id)
-            raise StoreError("conflict", f"unit {code} is not recorded as sold, so it cannot come back", f"storectl sn show {code}")
-    else:
-        _restock_quantity(session, sale.store_id, line.product_id, qty, cost)
-    session.add(Movement(
-        at=ret.at, kind="return", doc_no=ret.doc_no, unit_id=line.unit_id, product_id=line.product_id, qty=qty,
-        to_store_id=sale.store_id, status_after="in_stock", cost_cents=cost, price_cents=line.price_cents,
-        customer_id=sale.customer_id, operator=ret.operator,
-    ))
+    ledger.move(session, Kind.RETURN, [Line(line.product_id, qty, unit_id=line.unit_id, cost_cents=cost, price_cents=line.price_cents,
+                                            customer_id=sale.customer_id)],
+                doc_no=ret.doc_no, to_store_id=sale.store_id, at=ret.at, conflict=lambda unit_id: _not_sold(session, unit_id))
     row = ReturnLine(return_id=ret.id, sale_line_id=line.id, unit_id=line.unit_id, qty=qty, amount_cents=amount, cost_cents=cost)
     session.add(row)
     return row

@@ -31,7 +31,6 @@ from storectl.models import (
     Sale,
     SaleLine,
     SalePayment,
-    StockLevel,
     Store,
     Unit,
     UnitCode,
@@ -39,6 +38,8 @@ from storectl.models import (
 from storectl.money import format_money, parse_money
 from storectl.services import closing, loyalty, lookup, pricing, sales_day, settings
 from storectl.services.sale_views import sale_dict
+from storectl.services.stock import ledger
+from storectl.services.stock.ledger import Kind, Line
 
 METHODS = ("cash", "card", "wechat", "alipay", "transfer")
 ITEM_HINT = "an item is a unit code (IMEI or SN) or SKU[:QTY], e.g. 356938035643809 or 00123:2"
@@ -205,7 +206,9 @@ def _payments(payments: list[tuple[str, int]]) -> dict[str, int]:
 # --- taking stock ---------------------------------------------------------------------------
 
 
-def _unit_conflict(session: Session, unit: Unit, store: Store) -> StoreError:
+def _unit_conflict(session: Session, unit_id: int, store: Store) -> StoreError:
+    """Why a unit could not leave `store` for a sale: sold, on the road, elsewhere, or out of stock."""
+    unit = session.get(Unit, unit_id)
     session.refresh(unit)
     code = lookup.first_code(session, unit.id)
     hint = f"storectl sn show {code}"
@@ -232,39 +235,6 @@ def _unit_conflict(session: Session, unit: Unit, store: Store) -> StoreError:
             f"storectl transfer send --from {where} --to {store.code} {code}",
         )
     return StoreError("conflict", f"unit {code} is {unit.status.replace('_', ' ')} and cannot be sold", hint)
-
-
-def _take(session: Session, line: _Line, store: Store, now) -> None:
-    """Take the line's unit or quantity out of the store's stock, guarded; set its cost."""
-    if line.unit is not None:
-        result = session.execute(
-            update(Unit)
-            .where(Unit.id == line.unit.id, Unit.status == "in_stock", Unit.store_id == store.id)
-            .values(status="sold", sold_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            raise _unit_conflict(session, line.unit, store)
-        session.refresh(line.unit)
-        line.cost_cents = line.unit.cost_cents
-        return
-    result = session.execute(
-        update(StockLevel)
-        .where(StockLevel.store_id == store.id, StockLevel.product_id == line.product.id, StockLevel.qty >= line.qty)
-        .values(qty=StockLevel.qty - line.qty)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        have = session.execute(
-            select(StockLevel.qty).where(StockLevel.store_id == store.id, StockLevel.product_id == line.product.id)
-        ).scalar() or 0
-        raise StoreError(
-            "insufficient_stock",
-            f"only {have} of {line.product.sku} in stock at {store.code}; the sale needs {line.qty}",
-            f"storectl stock levels --store {store.code}",
-        )
-    session.refresh(line.product)
-    line.cost_cents = line.product.avg_cost_cents * line.qty
 
 
 # --- the sale -----------------------------------------------------------------------------
@@ -353,17 +323,18 @@ def sell(
     )
     session.add(sale)
     session.flush()
-    for number, line in enumerate(lines, start=1):
-        _take(session, line, shop, now)
+    moved = ledger.move(
+        session, Kind.SALE,
+        [Line(line.product.id, line.qty, unit_id=line.unit.id if line.unit else None, price_cents=line.price_cents,
+              customer_id=buyer.id if buyer else None) for line in lines],
+        doc_no=doc, from_store_id=shop.id, at=now, conflict=lambda unit_id: _unit_conflict(session, unit_id, shop),
+    )
+    for number, (line, m) in enumerate(zip(lines, moved), start=1):
+        line.cost_cents = m.cost_cents
         session.add(SaleLine(
             sale_id=sale.id, line_no=number, product_id=line.product.id, unit_id=line.unit.id if line.unit else None,
             qty=line.qty, price_cents=line.price_cents, amount_cents=line.amount_cents, rule=line.rule,
             cost_cents=line.cost_cents, staff_id=clerk.id,
-        ))
-        session.add(Movement(
-            at=now, kind="sale", doc_no=doc, unit_id=line.unit.id if line.unit else None, product_id=line.product.id,
-            qty=line.qty, from_store_id=shop.id, status_after="sold", cost_cents=line.cost_cents,
-            price_cents=line.price_cents, customer_id=buyer.id if buyer else None, operator=db.operator_of(session),
         ))
     for method, cents in pay.items():
         session.add(SalePayment(sale_id=sale.id, method=method, amount_cents=cents))

@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from storectl.models import Movement, Product, StockLevel, Store, Unit, UnitCode
 
-IN_KINDS = ("in", "return", "transfer_receive", "transfer_cancel")  # add stock at to_store
-OUT_KINDS = ("out", "sale", "transfer_send", "count")  # take stock from from_store
+from storectl.services.stock.kinds import ADDS as IN_KINDS  # add stock at to_store
+from storectl.services.stock.kinds import TAKES as OUT_KINDS  # take stock from from_store
 
 
 def invariants(session: Session) -> list[dict]:

@@ -17,7 +17,9 @@ from storectl import db
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Product, Store, Transfer, TransferLine, UnitCode
 from storectl.money import format_money
-from storectl.services import closing, inventory, lookup, settings, unit_input
+from storectl.services import closing, lookup, settings, unit_input
+from storectl.services.stock import ledger
+from storectl.services.stock.ledger import Kind, Line
 from storectl.services.unit_input import Item, Problems
 
 OPEN = ("open", "partial")
@@ -57,18 +59,13 @@ def send(session: Session, *, from_store: str, to_store: str, items: list[Item])
     row = Transfer(doc_no=db.next_doc_no(session, "TR"), from_store_id=src.id, to_store_id=dst.id, status="open", at=now, operator=db.operator_of(session))
     session.add(row)
     session.flush()
-    inventory.set_unit_status(session, [u.id for u in units], to="in_transit", expect="in_stock", store_id=src.id)
-    lines = [{"transfer_id": row.id, "product_id": u.product_id, "unit_id": u.id, "qty": 1, "cost_cents": u.cost_cents} for u in units]
-    moves = [{"kind": "transfer_send", "doc_no": row.doc_no, "unit_id": u.id, "product_id": u.product_id, "from_store_id": src.id,
-              "to_store_id": dst.id, "status_after": "in_transit", "cost_cents": u.cost_cents} for u in units]
-    for line in qtys:
-        inventory.take_level(session, src, line.product, line.qty)
-        cost = line.qty * line.product.avg_cost_cents
-        lines.append({"transfer_id": row.id, "product_id": line.product.id, "unit_id": None, "qty": line.qty, "cost_cents": cost})
-        moves.append({"kind": "transfer_send", "doc_no": row.doc_no, "product_id": line.product.id, "qty": line.qty,
-                      "from_store_id": src.id, "to_store_id": dst.id, "cost_cents": cost})
-    session.execute(insert(TransferLine), lines)
-    inventory.add_movements(session, moves)
+    moved = ledger.move(
+        session, Kind.TRANSFER_SEND, [Line(u.product_id, unit_id=u.id, cost_cents=u.cost_cents) for u in units]
+        + [Line(line.product.id, line.qty) for line in qtys], doc_no=row.doc_no, from_store_id=src.id, to_store_id=dst.id,
+    )
+    session.execute(insert(TransferLine), [
+        {"transfer_id": row.id, "product_id": m.product_id, "unit_id": m.unit_id, "qty": m.qty, "cost_cents": m.cost_cents} for m in moved
+    ])
     return show(session, row.doc_no)
 
 
@@ -142,17 +139,10 @@ def receive(session: Session, *, transfer: str, items: list[Item] | None = None)
         picked = _pick(session, row, open_lines, items)
     else:
         picked = [(line, code, line.qty - line.received_qty - line.cancelled_qty) for line, code, _ in open_lines]
-    unit_ids = [line.unit_id for line, _, _ in picked if line.unit_id is not None]
-    inventory.set_unit_status(session, unit_ids, to="in_stock", expect="in_transit", store_id=row.from_store_id, values={"store_id": row.to_store_id})
-    moves = []
     for line, _, qty in picked:
         _done(session, line, received=qty)
-        if line.unit_id is None:
-            inventory.add_level(session, row.to_store_id, line.product_id, qty)
-        moves.append({"kind": "transfer_receive", "doc_no": row.doc_no, "unit_id": line.unit_id, "product_id": line.product_id, "qty": qty,
-                      "from_store_id": row.from_store_id, "to_store_id": row.to_store_id, "status_after": "in_stock" if line.unit_id else "",
-                      "cost_cents": line.cost_cents if line.unit_id else _share(line, qty)})
-    inventory.add_movements(session, moves)
+    ledger.move(session, Kind.TRANSFER_RECEIVE, [_arriving(line, qty) for line, _, qty in picked], doc_no=row.doc_no,
+                from_store_id=row.from_store_id, to_store_id=row.to_store_id)
     left = _left(session, row.id)
     row.status = "received" if left == 0 else "partial"
     row.closed_at = db.now_of(session) if left == 0 else None
@@ -168,18 +158,12 @@ def cancel(session: Session, *, transfer: str) -> dict:
     row = _open(session, transfer, "cancel")
     closing.ensure_open(session)
     open_lines = _open_lines(session, row.id)
-    unit_ids = [line.unit_id for line, _, _ in open_lines if line.unit_id is not None]
-    inventory.set_unit_status(session, unit_ids, to="in_stock", expect="in_transit", store_id=row.from_store_id)
-    moves = []
+    back = []
     for line, _, _ in open_lines:
         qty = line.qty - line.received_qty - line.cancelled_qty
         _done(session, line, cancelled=qty)
-        if line.unit_id is None:
-            inventory.add_level(session, row.from_store_id, line.product_id, qty)
-        moves.append({"kind": "transfer_cancel", "doc_no": row.doc_no, "unit_id": line.unit_id, "product_id": line.product_id, "qty": qty,
-                      "to_store_id": row.from_store_id, "status_after": "in_stock" if line.unit_id else "",
-                      "cost_cents": line.cost_cents if line.unit_id else _share(line, qty)})
-    inventory.add_movements(session, moves)
+        back.append(_arriving(line, qty))
+    ledger.move(session, Kind.TRANSFER_CANCEL, back, doc_no=row.doc_no, to_store_id=row.from_store_id)
     row.status = "cancelled"
     row.closed_at = db.now_of(session)
     session.add(row)
@@ -187,9 +171,11 @@ def cancel(session: Session, *, transfer: str) -> dict:
     return show(session, row.doc_no)
 
 
-def _share(line: TransferLine, qty: int) -> int:
-    """The cost of `qty` of a quantity line (its cost is for the whole line)."""
-    return line.cost_cents * qty // line.qty
+def _arriving(line: TransferLine, qty: int) -> Line:
+    """What of a transfer line arrives (or goes back): a unit at its cost, or `qty` of a quantity
+    line at its share of the line's cost."""
+    cost = line.cost_cents if line.unit_id is not None else line.cost_cents * qty // line.qty
+    return Line(line.product_id, qty, unit_id=line.unit_id, cost_cents=cost)
 
 
 def _done(session: Session, line: TransferLine, *, received: int = 0, cancelled: int = 0) -> None:

@@ -156,7 +156,7 @@ class UnitRow(NamedTuple):
     store: str
 
 
-def _chunks(values: list, size: int = CHUNK):
+def chunks(values: list, size: int = CHUNK):
     for i in range(0, len(values), size):
         yield values[i : i + size]
 
@@ -165,7 +165,7 @@ def units_by_codes(session: Session, codes: list[str]) -> dict[str, UnitRow]:
     """code -> the unit carrying it, for every known code among `codes` (set-based, chunked)."""
     first = aliased(UnitCode)
     found: dict[str, UnitRow] = {}
-    for chunk in _chunks(sorted(set(codes))):
+    for chunk in chunks(sorted(set(codes))):
         rows = session.execute(
             select(UnitCode.code, Unit.id, Unit.product_id, Unit.store_id, Unit.status, Unit.cost_cents, first.code, Product.sku, Store.code)
             .join(Unit, Unit.id == UnitCode.unit_id)
@@ -376,7 +376,7 @@ def existing_codes(session: Session, codes: list[str]) -> list[str]:
         return [row[0] for row in conn.exec_driver_sql(sql, (json.dumps(codes),))]
     found: list[str] = []
     statements: dict[int, str] = {}
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         sql = statements.get(len(chunk))
         if sql is None:
             stmt = select(UnitCode.code).where(UnitCode.code.in_([bindparam(f"c{i}") for i in range(len(chunk))]))

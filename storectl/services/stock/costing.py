@@ -18,9 +18,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from storectl.models import Movement, Product, StockLevel, TransferLine
+from storectl.services.stock.kinds import COSTED, LEAVES_SHOP
 
-ADDS_COST = ("in", "return")  # stock arriving at a cost: the average moves
-LEAVES = ("out", "sale", "count")  # stock leaving the shop at the average
 
 
 def average_after(on_hand: int, average: int, qty: int, cost_cents: int) -> int:
@@ -56,7 +55,7 @@ def replay(session: Session, end: datetime | None = None) -> dict[int, int]:
     query = (
         select(Movement.product_id, Movement.kind, Movement.qty, Movement.cost_cents)
         .join(Product, Product.id == Movement.product_id)
-        .where(Product.serial == False, Movement.kind.in_(ADDS_COST + LEAVES))  # noqa: E712
+        .where(Product.serial == False, Movement.kind.in_(COSTED + LEAVES_SHOP))  # noqa: E712
         .order_by(Movement.id)
     )
     if end is not None:
@@ -65,7 +64,7 @@ def replay(session: Session, end: datetime | None = None) -> dict[int, int]:
     average: dict[int, int] = {}
     for product_id, kind, qty, cost in session.execute(query.execution_options(yield_per=5000)):
         have = owned.get(product_id, 0)
-        if kind in ADDS_COST:
+        if kind in COSTED:
             average[product_id] = average_after(have, average.get(product_id, 0), qty, cost)
             owned[product_id] = have + qty
         else:
