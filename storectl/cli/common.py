@@ -29,7 +29,9 @@ state = State()
 
 def operator() -> str:
     if state.operator and state.operator.strip():
-        return state.operator.strip()
+        from storectl.codes import clean_operator
+
+        return clean_operator(state.operator)
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001  (no user name in some containers)
