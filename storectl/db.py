@@ -213,7 +213,13 @@ class Database:
     # --- readiness -------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.path is None or self.path.exists()
+        if self.path is None:
+            return True
+        if self.path.exists() and not self.path.is_file():
+            # /dev/null, a folder, a FIFO: SQLite would say "disk I/O error" or worse
+            raise StoreError("invalid_input", f"{self.path} is not a regular file, so it cannot hold a database",
+                             "point --db or STORECTL_DB at a file, e.g. --db ~/shop/store.db")
+        return self.path.exists()
 
     def current_revision(self) -> str | None:
         """The Alembic revision stamped in the database, or None when it has none."""
