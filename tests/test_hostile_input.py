@@ -131,3 +131,41 @@ def test_a_database_path_that_is_not_a_file_is_a_clear_error(tmp_path, target):
 def test_a_clock_in_year_one_is_refused_cleanly(shop):
     ok("member", "add", "13900139000")
     fails("invalid_input", "member", "checkin", "13900139000", env={"STORECTL_NOW": "0001-01-01T00:00:00+00:00"})
+
+
+# --- finding 8: Excel's row limit --------------------------------------------------------------------
+
+
+def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets_with_totals_over_all(shop, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from storectl.services import xlsx
+
+    codes = tmp_path / "codes.txt"
+    codes.write_text("".join(f"SNROW{i:05d}\n" for i in range(70)))
+    ok("stock", "in", "--store", "SZ01", "--sku", "MBA13", "--cost", "5000", "--file", str(codes))
+    ok("stock", "in", "--store", "SZ01", "--sku", "00123", "--cost", "10", "--qty", "100")
+    for _ in range(45):
+        ok("sell", "--store", "SZ01", "--staff", "E002", "00123:1", "--pay", "cash=39")
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 30)
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path / "m.xlsx"))
+    wb = load_workbook(tmp_path / "m.xlsx")
+    assert {"Inventory (2)", "Inventory (3)", "Sales (2)"} <= set(wb.sheetnames), wb.sheetnames
+    assert result["sheets"] == wb.sheetnames and result["lines"] == 45
+    for ws in wb.worksheets:
+        assert ws.max_row <= 30, (ws.title, ws.max_row)
+    units = []
+    for title in [t for t in wb.sheetnames if t.startswith("Inventory")]:
+        for row in wb[title].iter_rows(values_only=True):
+            if row and isinstance(row[3], str) and row[3].startswith("SNROW"):
+                units.append(row[3])
+    assert sorted(units) == [f"SNROW{i:05d}" for i in range(70)]
+    assert wb["Inventory (2)"]["A1"].value == "门店 Store" and wb["Inventory (2)"]["D1"].value == "串号 Codes"
+    # the Sales totals sum the lines on both sheets, and the Summary reads that totals cell
+    sales_sheets = [t for t in wb.sheetnames if t.startswith("Sales")]
+    last = wb[sales_sheets[-1]]
+    total_row = next(r for r in last.iter_rows() if r[0].value == "合计 Total")
+    formula = total_row[11].value
+    assert all(f"'{t}'!L" in formula for t in sales_sheets), formula
+    summary_formulas = " ".join(str(c.value) for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str))
+    assert f"'{sales_sheets[-1]}'!L{total_row[0].row}" in summary_formulas

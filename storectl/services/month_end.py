@@ -130,7 +130,7 @@ def build_workbook(session: Session, *, period: Period, path: Path, progress: Ca
         "profit": totals["profit"],
         "sales": totals["sales"],
         "lines": totals["lines"],
-        "sheets": list(SHEETS),
+        "sheets": list(wb.sheetnames),  # SHEETS, and "Inventory (2)" … when a sheet runs past Excel's rows
     })
 
 
@@ -226,7 +226,7 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     progress("Summary")
     totals = reports.totals(session, period)
     _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers)
-    totals["lines"] = sales.row - sales.first_data_row
+    totals["lines"] = sales.data_rows
     return totals
 
 
