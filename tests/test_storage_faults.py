@@ -267,3 +267,40 @@ def test_audit_never_prints_a_raw_control_character_from_stored_text(shop):
     assert r.code == 0
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout
     assert "EVIL" in r.stdout
+
+
+# --- finding 13: owner-only folders and files, whatever the umask ------------------------------------------------
+
+
+@pytest.fixture
+def umask():
+    def set_to(value: int) -> None:
+        os.umask(value)
+
+    old = os.umask(0o022)
+    os.umask(old)
+    yield set_to
+    os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("mask", [0o000, 0o077])
+def test_folders_storectl_makes_are_0700_and_its_files_0600(tmp_path, umask, mask):
+    umask(mask)
+    db = tmp_path / "new" / "deeper" / "store.db"
+    ok("--db", str(db), "init")
+    ok("--db", str(db), "store", "add", "SZ01", "一店")
+    ok("--db", str(db), "staff", "add", "E001", "张伟", "--store", "SZ01")
+    assert _mode(db.parent) == 0o700 and _mode(db.parent.parent) == 0o700 and _mode(db) == 0o600
+    made = ok("--db", str(db), "db", "backup")
+    assert _mode(Path(made["path"]).parent) == 0o700 and _mode(Path(made["path"])) == 0o600
+    made = ok("--db", str(db), "db", "backup", "--to", str(tmp_path / "bk" / "nightly") + "/")
+    assert _mode(tmp_path / "bk") == 0o700 and _mode(tmp_path / "bk" / "nightly") == 0o700
+    book = ok("--db", str(db), "report", "month", "2026-11", "--out", str(tmp_path))
+    assert _mode(Path(book["path"])) == 0o600
+    sheet = ok("--db", str(db), "qr", "sheet", "--staff", "--out", str(tmp_path / "qr.html"))
+    assert _mode(Path(sheet["path"])) == 0o600
