@@ -61,6 +61,23 @@ def parse_money(
     return cents
 
 
+_WHOLE = re.compile(r"[0-9]+")
+
+
+def parse_whole(text: str, *, what: str = "number", low: int = 0, high: int, hint: str = "") -> int:
+    """A whole number typed by a person: ASCII digits, or the full-width digits of a Chinese input
+    method (３ → 3), as money accepts them. Superscripts (²), circled numbers (①) and other scripts'
+    digits (Arabic-Indic ٣) are refused, as money refuses them: Python's isdigit() and int() take
+    some of them, and a scanner never types them."""
+    raw = (text or "").strip()
+    norm = raw.translate(_FULL_WIDTH)
+    hint = hint or f"a whole number from {low:,} to {high:,}, e.g. {max(low, 1)}"
+    # the length is checked before int(): a 5000-digit string would hit Python's int-size guard
+    if not _WHOLE.fullmatch(norm) or len(norm.lstrip("0")) > len(str(high)) or not low <= int(norm) <= high:
+        raise invalid(f"{what} {raw!r} is not a whole number from {low:,} to {high:,}", hint)
+    return int(norm)
+
+
 def div_half_up(num: int, den: int) -> int:
     """num / den rounded half up (halves away from zero, as money is rounded), den > 0."""
     if den <= 0:

@@ -210,3 +210,30 @@ def test_a_second_run_into_the_same_folder_gives_the_same_shop(demo, tmp_path):
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"  # only the demo's own files are replaced
     assert len(ok("--db", again["db"], "sale", "list", "-p", "2026-11")) == demo["sales"]  # replaced, not added to
     assert run("--db", again["db"], "db", "check").code == 0
+
+
+def test_a_killed_demo_rerun_leaves_the_previous_demo_intact(demo, tmp_path):
+    import hashlib
+    import signal
+    import subprocess
+
+    from conftest import storectl_exe
+
+    folder = tmp_path / "shop"
+    shutil.copytree(demo["dir"], folder)
+
+    def digest() -> dict:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+
+    before = digest()
+    assert {"store.db", "qr-staff.html", "qr-channels.html"} <= set(before) and any(n.endswith(".xlsx") for n in before)
+    proc = subprocess.Popen(storectl_exe() + ["demo", "--dir", str(folder), "--json"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ))
+    deadline = time.monotonic() + 60
+    while not list(folder.glob(".demo-building-*/store.db")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # well into the build
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert digest() == before
+    assert run("--db", str(folder / "store.db"), "db", "check").code == 0

@@ -53,7 +53,7 @@ def current(json_: JsonOpt = False) -> None:
 @app.command()
 def backup(
     to: Annotated[Optional[str], typer.Option("--to", help="File or folder for the copy.")] = None,
-    keep: Annotated[Optional[int], typer.Option("--keep", min=1, help="Keep only the newest N backups there.")] = None,
+    keep: Annotated[Optional[int], typer.Option("--keep", min=1, max=100_000, help="Keep only the newest N backups there.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Make a consistent copy of the database while others keep working (owner-only file).

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
 from storectl.output import money, table
 
 app = typer.Typer(no_args_is_help=True, help="Points ledger, check-in rules, adjustments, expiry.")
@@ -116,8 +116,8 @@ def rules(
 
 @rule_app.command("add")
 def rule_add(
-    every: Annotated[int, typer.Option("--every", help="Pays on every Nth day of a streak.")],
-    points_: Annotated[int, typer.Option("--points", help="Points it pays.")],
+    every: Annotated[int, typer.Option("--every", parser=WHOLE, help="Pays on every Nth day of a streak.")],
+    points_: Annotated[int, typer.Option("--points", parser=WHOLE, help="Points it pays.")],
     once: Annotated[bool, typer.Option("--once", help="Pays each member at most once, ever.")] = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -128,6 +128,8 @@ def rule_add(
     from storectl.services import checkin
 
     with guard(json_):
+        in_range(every, "--every", -10**9, 10**9)  # the service says what a rule may be
+        in_range(points_, "--points", -10**9, 10**9)
         with write() as s:
             result = checkin.add_rule(s, every=every, points=points_, once=once)
         emit(result, json_, lambda r: notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else "")))
@@ -135,7 +137,7 @@ def rule_add(
 
 @rule_app.command("remove")
 def rule_remove(
-    rule_id: Annotated[int, typer.Argument(metavar="ID", help="Rule id from `points rules`.")],
+    rule_id: Annotated[int, typer.Argument(metavar="ID", parser=WHOLE, help="Rule id from `points rules`.")],
     json_: JsonOpt = False,
 ) -> None:
     """Stop a check-in rule from paying (its history stays).
@@ -145,6 +147,7 @@ def rule_remove(
     from storectl.services import checkin
 
     with guard(json_):
+        in_range(rule_id, "ID", 1, 2**62)
         with write() as s:
             result = checkin.remove_rule(s, rule_id=rule_id)
         emit(result, json_, lambda r: notice(f"rule {r['id']} removed"))

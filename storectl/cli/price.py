@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
 from storectl.output import money, table
 
 app = typer.Typer(no_args_is_help=True, help="List prices and prices per customer, group or level.")
@@ -59,7 +59,7 @@ def set_(
 def quote(
     sku: Annotated[str, typer.Argument(help="SKU.")],
     customer: Annotated[Optional[str], typer.Option("--customer", help="Customer code or member phone.")] = None,
-    qty: Annotated[int, typer.Option("--qty", help="Quantity.")] = 1,
+    qty: Annotated[int, typer.Option("--qty", parser=WHOLE, help="Quantity.")] = 1,
     json_: JsonOpt = False,
 ) -> None:
     """The price a customer pays today, and the rule that gives it.
@@ -69,6 +69,7 @@ def quote(
     from storectl.services import pricing
 
     with guard(json_):
+        in_range(qty, "--qty", 1, 1_000_000)
         with read() as s:
             result = pricing.quote(s, sku=sku, customer=customer, qty=qty)
 

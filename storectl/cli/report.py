@@ -143,22 +143,11 @@ def month(
 
     Example: storectl report month 2026-11 --out ~/月结 --close
     """
-    from storectl.services import closing, month_end
+    from storectl.services import month_end
 
     with guard(json_):
-        db = database()
-        with read() as s:
-            p = month_end.resolve_month(s, period)
-        path = month_end.target_path(out, p)
-        closed = False
-        if close:
-            # close first, so nothing dated in the month can change under the export
-            with write() as s:
-                closed = closing.close(s, p.label)["closed"]
         with _progress() as step:
-            with db.read("report month") as s:
-                result = month_end.write_workbook(s, period=p, path=path, progress=step)
-        result["closed"] = closed
+            result = month_end.export(database(), period_text=period, out=out, close=close, progress=step)
         emit(result, json_, lambda r: notice(
             f"{r['period']}: revenue {money(r['revenue'])}, cost {money(r['cost'])}, profit {money(r['profit'])}"
             f"{' — period closed' if r['closed'] else ''}\nworkbook: {r['path']}"))

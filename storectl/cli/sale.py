@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from storectl.cli.common import JsonOpt, PeriodOpt, emit, guard, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, PeriodOpt, emit, guard, read, write
 from storectl.output import console, money, table
 
 sell_app = typer.Typer(help="Sell units and quantities: prints the receipt.")
@@ -115,7 +115,7 @@ def sell(
     channel: Annotated[Optional[str], typer.Option("--channel", help="Sales channel code.")] = None,
     price: Annotated[Optional[List[str]], typer.Option("--price", help="ITEM=AMOUNT: a manual price per unit.")] = None,
     pay: Annotated[Optional[List[str]], typer.Option("--pay", help="METHOD=AMOUNT: cash, card, wechat, alipay, transfer.")] = None,
-    points: Annotated[int, typer.Option("--points", help="Pay with this many points (members).")] = 0,
+    points: Annotated[int, typer.Option("--points", parser=WHOLE, help="Pay with this many points (members).")] = 0,
     on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
     file: ItemsFile = None,
     json_: JsonOpt = False,
@@ -127,6 +127,7 @@ def sell(
     from storectl.services import sales
 
     with guard(json_):
+        in_range(points, "--points", 0, 10**12)
         overrides = [sales.parse_price_override(p) for p in price or []]
         payments = [sales.parse_payment(p) for p in pay or []]
         wanted = gather_items(items, file)

@@ -7,7 +7,7 @@ from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
-from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
 from storectl.output import console, money, print_wide, table
 
 app = typer.Typer(no_args_is_help=True, help="Receive, take out, list, count stock.")
@@ -137,7 +137,7 @@ def stock_in(
     supplier: Annotated[Optional[str], typer.Option("--supplier", help="Supplier code.")] = None,
     ref: Annotated[Optional[str], typer.Option("--ref", help="Your reference, e.g. the purchase order.")] = None,
     file: FileOpt = None,
-    qty: Annotated[Optional[int], typer.Option("--qty", help="Quantity, for products counted by quantity.")] = None,
+    qty: Annotated[Optional[int], typer.Option("--qty", parser=WHOLE, help="Quantity, for products counted by quantity.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Scanner mode: abort at the first bad scan.")] = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -149,6 +149,7 @@ def stock_in(
     from storectl.services import inventory, unit_input
 
     with guard(json_):
+        in_range(qty, "--qty", 1, 1_000_000)
         cost_cents = parse_money(cost, what="cost")
         items = gather(units, file)
         if items is None:
@@ -230,7 +231,7 @@ def stock_list(
 @app.command("levels")
 def stock_levels(
     store: StoreOpt = None,
-    low: Annotated[Optional[int], typer.Option("--low", help="Only what is at or below N.")] = None,
+    low: Annotated[Optional[int], typer.Option("--low", parser=WHOLE, help="Only what is at or below N.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Quantity and cost value on hand per store and SKU.
@@ -240,6 +241,7 @@ def stock_levels(
     from storectl.services import inventory
 
     with guard(json_):
+        in_range(low, "--low", 0, 10**12)
         with read() as s:
             rows = inventory.levels(s, store=store, low=low)
         emit(rows, json_, lambda rs: table(

@@ -57,6 +57,26 @@ def close(session: Session, period: str) -> dict:
     return {"period": label, "closed": True, "changed": True, "closed_by": row.closed_by}
 
 
+def audit_mark(session: Session) -> int:
+    """The newest audit row's id: where a later `refuse_if_written_since` starts looking."""
+    from sqlalchemy import func
+
+    return int(session.execute(select(func.max(models.Audit.id))).scalar() or 0)
+
+
+def refuse_if_written_since(session: Session, mark: int, start: datetime, end: datetime, label: str) -> None:
+    """Refuse (`conflict`) when a write dated in [start, end) was committed after the audit row
+    `mark`: what was read before it no longer describes the month. Every write is audited."""
+    changed = session.execute(
+        select(models.Audit.id).where(
+            models.Audit.id > mark, models.Audit.outcome == "ok", models.Audit.at >= start, models.Audit.at < end
+        ).limit(1)
+    ).first()
+    if changed is not None:
+        raise StoreError("conflict", f"{label} changed while its workbook was being written; the month was not closed",
+                         "run the same command again")
+
+
 def reopen(session: Session, period: str) -> dict:
     """Reopen a closed month (managers only once PINs are in use)."""
     from storectl import db

@@ -12,7 +12,9 @@ QR sheets are printed, and `db check` must find nothing wrong.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
@@ -55,7 +57,10 @@ class ClockedDatabase(Database):
 
 
 def prepare(folder: str | Path) -> Path:
-    """The demo folder, cleared of an earlier demo's files. A store.db the demo did not make is left alone."""
+    """The demo folder (owner-only when made here). A store.db the demo did not make is left alone;
+    an earlier demo's files stay until the new one is complete (see `build`)."""
+    from storectl.db import make_private_dirs
+
     folder = Path(folder).expanduser().absolute()
     if (folder / "store.db").exists() and not (folder / MARKER).exists():
         raise StoreError(
@@ -64,20 +69,73 @@ def prepare(folder: str | Path) -> Path:
             "give the demo a folder of its own, e.g. storectl demo --dir storectl-demo",
         )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in OWNED:
-            (folder / name).unlink(missing_ok=True)
+        make_private_dirs(folder)
+        _remove_stale_builds(folder)
         (folder / MARKER).write_text("made by storectl demo: running it again replaces the demo's files here\n", encoding="utf-8")
     except OSError as exc:
         raise invalid(f"cannot use {folder} for the demo: {exc.strerror or exc}", "give a writable --dir") from None
     return folder
 
 
+BUILDING = ".demo-building-"
+STALE_BUILD_SECONDS = 3600
+
+
 def build(*, folder: str | Path, progress: Callable[[str], None] = lambda step: None) -> dict:
-    """Make DIR/store.db from scratch, live through November 2026, write the month end; returns the summary."""
+    """Make DIR/store.db from scratch, live through November 2026, write the month end; returns the summary.
+
+    Everything is built in a hidden folder inside DIR and moved into place only when complete, so a
+    demo run that is killed (or fails) leaves the previous demo's database, workbook, QR sheets
+    and delivery files as they were."""
+    target = prepare(folder)
+    staging = Path(tempfile.mkdtemp(prefix=BUILDING, dir=target))  # 0700, on the same file system
+    try:
+        result = _build_in(staging, progress)
+        _swap(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    old, new = str(staging), str(target)
+
+    def moved(value):  # noqa: ANN001, ANN202
+        if isinstance(value, str):
+            return value.replace(old, new)
+        if isinstance(value, list):
+            return [moved(v) for v in value]
+        return value
+
+    return {key: moved(value) for key, value in result.items()}
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Move the finished demo's files over the old ones, the database last but one step: an old
+    -wal/-shm must never be applied to the new database, so they go just before it arrives."""
+    for name in OWNED:
+        if name.startswith("store.db"):
+            continue
+        if (staging / name).exists():
+            os.replace(staging / name, target / name)
+        else:
+            (target / name).unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        (target / f"store.db{suffix}").unlink(missing_ok=True)
+    os.replace(staging / "store.db", target / "store.db")
+
+
+def _remove_stale_builds(folder: Path) -> None:
+    """Half-built demos of runs that were killed (an hour old: no demo takes that long)."""
+    import time
+
+    for old in folder.glob(BUILDING + "*"):
+        try:
+            if old.is_dir() and time.time() - old.stat().st_mtime > STALE_BUILD_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _build_in(folder: Path, progress: Callable[[str], None]) -> dict:
     from storectl.services import maintenance, month_end, qr_cards, reports
 
-    folder = prepare(folder)
     data = sample_dir()
     db = ClockedDatabase("sqlite:///" + str(folder / "store.db"), operator="E001")
     maintenance.init(db, shop_name=SHOP_NAME, timezone_name="Asia/Shanghai")
@@ -105,6 +163,7 @@ def build(*, folder: str | Path, progress: Callable[[str], None] = lambda step: 
 
     with db.read("demo") as s:
         summary = _summary(s, reports.totals(s, reports.resolve_period(s, MONTH)))
+    db.engine.dispose()  # the last connection closes: SQLite checkpoints and removes the -wal
     path = str(folder / "store.db")
     return {
         "dir": str(folder), "db": path, "workbook": workbook, "qr_sheets": sheets, "period": MONTH, **summary,

@@ -26,10 +26,9 @@ def _bool(value: str) -> bool:
 
 
 def _int(value: str, what: str) -> int:
-    v = value.strip() or "0"
-    if not v.isdigit():
-        raise invalid(f"{what} {value!r} is not a whole number", "e.g. 12")
-    return int(v)
+    from storectl.money import parse_whole
+
+    return parse_whole(value.strip() or "0", what=what, low=0, high=240, hint="e.g. 12 (months, at most 240)")
 
 
 def _money(value: str, what: str) -> int | None:

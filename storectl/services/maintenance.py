@@ -36,8 +36,14 @@ def init(db: Database, *, shop_name: str | None = None, timezone_name: str | Non
         settings.KEYS["timezone"].validate(timezone_name)
     if shop_name is not None:
         settings.KEYS["shop.name"].validate(shop_name)
-    if db.exists() and db.current_revision() is None:
-        _refuse_foreign(db)
+    if db.exists():
+        from storectl.db import is_newer, too_new
+
+        rev = db.current_revision()
+        if rev is None:
+            _refuse_foreign(db)
+        elif is_newer(rev):
+            raise too_new(rev)
     before, after = migrate.upgrade(db)
     with db.write("init") as session:
         created = before is None
@@ -65,8 +71,13 @@ def _refuse_foreign(db: Database) -> None:
 def upgrade(db: Database) -> dict:
     from storectl import migrate
 
-    if db.current_revision() is None:
+    from storectl.db import is_newer, too_new
+
+    rev = db.current_revision()
+    if rev is None:
         raise StoreError("db_not_initialized", "no storectl database here to upgrade", "storectl init")
+    if is_newer(rev):
+        raise too_new(rev)
     before, after = migrate.upgrade(db)
     return {"from": before, "revision": after, "head": SCHEMA_HEAD}
 
@@ -77,13 +88,21 @@ def current(db: Database) -> dict:
 
 
 def check(db: Database) -> list[dict]:
-    """Integrity check, foreign keys, and every area's ledger invariants; [] when all is well."""
+    """Integrity check, foreign keys, and every area's ledger invariants; [] when all is well.
+
+    On SQLite the file's integrity comes first, on a connection of its own: a damaged file is
+    reported page by page (and marked, so writes refuse it) instead of failing the first query
+    that reads a bad page.
+    """
+    if db.is_sqlite and db.path is not None and db.exists():
+        damage = integrity_problems(db)
+        if damage:
+            db.mark_damaged(f"{damage[0]['message']} (and {len(damage) - 1} more)" if len(damage) > 1 else damage[0]["message"])
+            return damage
+        db.clear_damaged()
     problems: list[dict] = []
     with db.read("db check") as session:
         if db.is_sqlite:
-            for (result,) in session.execute(text("PRAGMA integrity_check")):
-                if result != "ok":
-                    problems.append({"check": "integrity", "doc": None, "message": result})
             for row in session.execute(text("PRAGMA foreign_key_check")):
                 problems.append({"check": "foreign_key", "doc": None, "message": f"table {row[0]} row {row[1]} refers to a missing {row[2]}"})
         for name in INVARIANT_MODULES:
@@ -97,8 +116,43 @@ def check(db: Database) -> list[dict]:
     return problems
 
 
+def integrity_problems(db: Database, *, limit: int = 100) -> list[dict]:
+    """`PRAGMA integrity_check` of an SQLite file, as `db check` problems ([] when sound)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise (db._noted(translate_db_error_of(exc)) or exc) from None
+    try:
+        rows = [r[0] for r in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+    except sqlite3.DatabaseError as exc:
+        err = translate_db_error_of(exc)
+        if err is not None and err.code != "storage":
+            raise err from None
+        rows = [str(exc)]
+    finally:
+        conn.close()
+    if rows == ["ok"]:
+        return []
+    lines = [line.strip() for r in rows for line in str(r).splitlines() if line.strip() and not line.startswith("***")]
+    return [{"check": "integrity", "doc": None, "message": line} for line in lines[:limit]]
+
+
+def translate_db_error_of(exc: Exception):  # noqa: ANN201
+    from storectl.db import translate_db_error
+
+    return translate_db_error(exc)
+
+
 def backup(db: Database, *, to: str | None = None, keep: int | None = None) -> dict:
-    """A consistent online copy with SQLite's backup API, readable by the owner only."""
+    """A consistent online copy with SQLite's backup API, readable by the owner only.
+
+    The source must pass `PRAGMA quick_check` first, and the copy again: a damaged database is
+    never copied over as if it were a backup, so `--keep` never rotates a good one out for it. Any
+    schema revision is copied (a newer storectl's database too): a backup is what you want before
+    anything else.
+    """
     import sqlite3
 
     if not db.is_sqlite or db.path is None:
@@ -106,7 +160,8 @@ def backup(db: Database, *, to: str | None = None, keep: int | None = None) -> d
             "db backup copies SQLite files; this database is on a server",
             "use the server's own tool, e.g. pg_dump -Fc DBNAME > storectl.dump",
         )
-    db.ensure_ready()
+    if db.current_revision() is None:
+        raise StoreError("db_not_initialized", f"no storectl database at {db.path}", "storectl init")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     if to:
         target = Path(to).expanduser()
@@ -116,42 +171,128 @@ def backup(db: Database, *, to: str | None = None, keep: int | None = None) -> d
             target = target / f"store-{stamp}.db"
     else:
         target = db.path.parent / "backups" / f"store-{stamp}.db"
+    tmp = target.with_name(target.name + ".part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(target.parent)
         if target.exists():
             raise invalid(f"{target} exists already", "give another --to, or remove it first")
-        tmp = target.with_name(target.name + ".part")
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         os.close(fd)
         src = sqlite3.connect(str(db.path), timeout=30)
         dst = sqlite3.connect(str(tmp))
         try:
+            _refuse_damaged(src, f"the database {db.path}", "nothing was copied, and no older backup was removed", db=db)
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
+            _refuse_damaged(dst, "the copy", "it was removed; no older backup was removed")
         finally:
             dst.close()
             src.close()
         os.chmod(tmp, 0o600)
+        _fsync(tmp)
         os.replace(tmp, target)
-    except OSError as exc:
-        raise invalid(f"cannot write the backup: {exc.strerror or exc}", "check the --to folder exists and is writable") from None
+        _fsync_dir(target.parent)
+    except BaseException as exc:
+        _discard(tmp)
+        if isinstance(exc, OSError):
+            from storectl.db import STORAGE_ERRNOS, storage_error
+
+            if exc.errno in STORAGE_ERRNOS:
+                raise storage_error(exc, "write the backup") from None
+            raise invalid(f"cannot write the backup: {exc.strerror or exc}", "check the --to folder exists and is writable") from None
+        if isinstance(exc, sqlite3.Error):
+            from storectl.db import translate_db_error
+
+            raise (translate_db_error(exc) or exc) from None
+        raise
     removed = _prune(target.parent, keep, made=target, live=db.path) if keep else []
     return {"path": str(target), "bytes": target.stat().st_size, "removed": removed}
+
+
+def _refuse_damaged(conn, what: str, after: str, db: Database | None = None) -> None:  # noqa: ANN001
+    """`PRAGMA quick_check` (the integrity check without the index cross-check: seconds, not minutes,
+    on a big shop); the first problems it names go into the message."""
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    except Exception as exc:  # noqa: BLE001  (SQLite may refuse to read a damaged file at all)
+        found = [str(exc)]
+    if found != ["ok"]:
+        lines = [line.strip() for r in found for line in str(r).splitlines() if line.strip() and not line.startswith("***")]
+        if db is not None:
+            db.mark_damaged("; ".join(lines)[:300])
+        raise StoreError(
+            "storage",
+            f"{what} fails SQLite's integrity check ({'; '.join(lines)[:300]}): {after}",
+            "storectl db check lists the damage; restore the newest good backup",
+        )
+
+
+def _discard(path: Path) -> None:
+    for p in (path, path.with_name(path.name + "-journal")):
+        try:
+            p.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """The rename itself reaches the disk (POSIX: fsync the folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create a folder (and its missing parents) readable by the owner only — whatever the umask."""
+    from storectl.db import make_private_dirs as make
+
+    make(folder)
 
 
 # Only names this command gives (`store-YYYYMMDD-HHMMSS.db`) are pruned: a shop's own database
 # may be called store-sz01.db and sit in the same folder.
 _BACKUP_NAME = re.compile(r"store-[0-9]{8}-[0-9]{6}\.db")
+_PART_NAME = re.compile(r"store-[0-9]{8}-[0-9]{6}\.db\.part(?:-journal)?")
+STALE_PART_SECONDS = 3600  # no backup runs an hour; a younger .part may be another backup running now
 
 
 def _prune(folder: Path, keep: int, *, made: Path, live: Path) -> list[str]:
-    """Remove all but the newest `keep` stamped backups; never the one just made, never the live database."""
+    """Remove all but the newest `keep` stamped backups (never the one just made, never the live
+    database), and the `.part` files of backups that were killed."""
+    import time
+
     live = live.resolve()
     backups = sorted(p for p in folder.glob("store-*.db") if _BACKUP_NAME.fullmatch(p.name) and p.resolve() != live)
     old = [p for p in backups[: max(0, len(backups) - keep)] if p != made]
+    for p in folder.glob("store-*.db.part*"):
+        try:
+            if _PART_NAME.fullmatch(p.name) and time.time() - p.stat().st_mtime > STALE_PART_SECONDS:
+                old.append(p)
+        except OSError:
+            pass
+    removed = []
     for p in old:
-        p.unlink()
-    return [str(p) for p in old]
+        try:
+            p.unlink()
+            removed.append(str(p))
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def audit_log(session: Session, *, since=None, limit: int = 200) -> list[dict]:  # noqa: ANN001

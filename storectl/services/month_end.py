@@ -48,6 +48,54 @@ def target_path(out: str, period: Period) -> Path:
 
 
 def write_workbook(session: Session, *, period: Period, path: Path, progress: Callable[[str], None] = lambda s: None) -> dict:
+    """Write the workbook and put it in place (owner-only: it holds names, phones, balances, costs)."""
+    built = build_workbook(session, period=period, path=path, progress=progress)
+    try:
+        place(built)
+    finally:
+        discard(built)
+    return built.result
+
+
+def export(db, *, period_text: str | None, out: str, close: bool, progress: Callable[[str], None] = lambda s: None) -> dict:  # noqa: ANN001
+    """`report month [--close]`: the workbook from one read snapshot; with --close the month is
+    closed only once the workbook is in place, and only if nothing dated in the month was written
+    while it was being made (then the export is refused, to be run again, and nothing is closed).
+
+    Closing first (as before) left the month closed without a workbook when the disk filled;
+    holding the write lock through the export would stop the tills for as long as it runs.
+    """
+    from storectl.services import closing
+
+    with db.read("report month") as s:
+        p = resolve_month(s, period_text)
+    path = target_path(out, p)
+    with db.read("report month") as s:
+        mark = closing.audit_mark(s)
+        built = build_workbook(s, period=p, path=path, progress=progress)
+    try:
+        closed = False
+        if close:
+            with db.write("report month") as s:
+                start, end = reports.bounds(s, p)
+                closing.refuse_if_written_since(s, mark, start, end, p.label)
+                closed = closing.close(s, p.label)["closed"]
+                place(built)  # in place before the close commits: never a closed month without its workbook
+        else:
+            place(built)
+    finally:
+        discard(built)
+    return {**built.result, "closed": closed}
+
+
+class Built:
+    """A workbook written to a temporary file beside its target, not yet in place."""
+
+    def __init__(self, tmp: Path, path: Path, result: dict) -> None:
+        self.tmp, self.path, self.result = tmp, path, result
+
+
+def build_workbook(session: Session, *, period: Period, path: Path, progress: Callable[[str], None] = lambda s: None) -> Built:
     from openpyxl import Workbook
 
     tz = settings.shop_tz(session)
@@ -57,24 +105,24 @@ def write_workbook(session: Session, *, period: Period, path: Path, progress: Ca
     try:
         totals = _fill(session, wb, period, start, end, tz, progress)
     except BaseException:
-        for ws in wb.worksheets:  # finish the sheets' temporary files so nothing is left half-open
-            try:
-                ws.close()
-            except Exception:  # noqa: BLE001
-                pass
+        _close_sheets(wb)
         raise
     progress("saving")
     _remove_stale_parts(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)  # 0600
+    except OSError as exc:
+        _close_sheets(wb)
+        raise _storage(exc) from None
     os.close(fd)
     try:
-        wb.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
+        save_private(wb, Path(tmp))
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _storage(exc) from None
         raise
-    return {
+    return Built(Path(tmp), path, {
         "period": period.label,
         "path": str(path),
         "revenue": totals["revenue"],
@@ -82,8 +130,66 @@ def write_workbook(session: Session, *, period: Period, path: Path, progress: Ca
         "profit": totals["profit"],
         "sales": totals["sales"],
         "lines": totals["lines"],
-        "sheets": list(SHEETS),
-    }
+        "sheets": list(wb.sheetnames),  # SHEETS, and "Inventory (2)" … when a sheet runs past Excel's rows
+    })
+
+
+def place(built: Built) -> None:
+    """Rename the finished workbook over its target, and make the rename durable."""
+    try:
+        os.replace(built.tmp, built.path)
+        fd = os.open(built.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _storage(exc) from None
+
+
+def discard(built: Built) -> None:
+    try:
+        built.tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def save_private(wb, path: Path) -> None:  # noqa: ANN001
+    """Save a workbook into `path` (already created 0600), flushed to the disk.
+
+    openpyxl's own save leaves its ZipFile open when a write fails (a full disk), and the ZipFile's
+    __del__ then tries to write again and prints a traceback; here a failed archive is dropped."""
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    os.chmod(path, 0o600)  # owner-only whatever the umask: names, phones, balances and costs
+    with open(path, "wb") as fh:
+        archive = zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        try:
+            ExcelWriter(wb, archive).save()
+        except BaseException:
+            archive.fp = None  # nothing more to write: the file is removed by the caller
+            _close_sheets(wb)
+            raise
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _close_sheets(wb) -> None:  # noqa: ANN001
+    for ws in wb.worksheets:  # finish the sheets' temporary files so nothing is left half-open
+        try:
+            ws.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _storage(exc: OSError):  # noqa: ANN202
+    from storectl.db import STORAGE_ERRNOS, storage_error
+
+    if exc.errno in STORAGE_ERRNOS:
+        return storage_error(exc, "write the workbook")
+    return invalid(f"cannot write the workbook: {exc.strerror or exc}", "check the --out folder is writable")
 
 
 STALE_PART_SECONDS = 3600
@@ -120,7 +226,7 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     progress("Summary")
     totals = reports.totals(session, period)
     _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers)
-    totals["lines"] = sales.row - sales.first_data_row
+    totals["lines"] = sales.data_rows
     return totals
 
 

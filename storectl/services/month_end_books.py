@@ -94,7 +94,7 @@ def inventory_sheet(session: Session, wb, end, tz) -> SheetWriter:  # noqa: ANN0
     sheet.filter()
     sheet.append_raw([])
     sheet.append_raw([sheet._text_cell("在库串号 Serial units on hand", bold=True)])
-    sheet.append_raw([sheet._text_cell(t, bold=True) for t in ("门店 Store", "SKU", "商品 Product", "串号 Codes", "成本 Cost", "入库 Received")])
+    sheet.header(("门店 Store", "SKU", "商品 Product", "串号 Codes", "成本 Cost", "入库 Received"))  # repeated on Inventory (2), …
     codes = codes_for(session, {u[0] for u in units})
     for unit_id, product_id, store_id, cost, received in sorted(units, key=lambda u: (stores[u[2]], products[u[1]][0], u[0])):
         sku, name, _ = products[product_id]

@@ -260,7 +260,7 @@ def _write_atomic(path: Any, write: Callable[[IO[bytes]], None]) -> str:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a printed code is not a secret
+        os.chmod(tmp, 0o600)  # owner-only: a sheet names the staff and carries their enrolment links
         os.replace(tmp, target)
     except BaseException as e:
         try:
@@ -268,6 +268,10 @@ def _write_atomic(path: Any, write: Callable[[IO[bytes]], None]) -> str:
         except OSError:
             pass
         if isinstance(e, OSError):
+            from storectl.db import STORAGE_ERRNOS, storage_error
+
+            if e.errno in STORAGE_ERRNOS:
+                raise storage_error(e, f"write {target}") from None
             raise invalid(f"cannot write {target}: {e.strerror or e}", hint) from None
         raise
     return str(target)

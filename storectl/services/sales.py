@@ -73,10 +73,12 @@ def parse_price_override(text: str) -> tuple[str, int]:
 
 
 def _qty(text: str, whole: str) -> int:
-    text = text.strip()
-    if not text.isdigit() or not (1 <= int(text) <= MAX_QTY):
-        raise invalid(f"quantity in {whole!r} must be a whole number from 1 to {MAX_QTY}", ITEM_HINT)
-    return int(text)
+    from storectl.money import parse_whole
+
+    try:
+        return parse_whole(text, what="quantity", low=1, high=MAX_QTY)
+    except StoreError:
+        raise invalid(f"quantity in {whole!r} must be a whole number from 1 to {MAX_QTY}", ITEM_HINT) from None
 
 
 # --- finding what is being sold ------------------------------------------------------------

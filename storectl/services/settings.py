@@ -57,10 +57,12 @@ def _url(value: str) -> str:
 
 def _int_range(low: int, high: int) -> Callable[[str], str]:
     def check(value: str) -> str:
-        text = value.strip()
-        if not text.isdigit() or not (low <= int(text) <= high):
-            raise invalid(f"the value must be a whole number from {low} to {high}", f"e.g. {max(low, 1)}")
-        return str(int(text))
+        from storectl.money import parse_whole
+
+        try:
+            return str(parse_whole(value, low=low, high=high))
+        except StoreError:
+            raise invalid(f"the value must be a whole number from {low} to {high}", f"e.g. {max(low, 1)}") from None
 
     return check
 

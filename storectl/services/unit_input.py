@@ -190,10 +190,9 @@ def known_conflict(code: str, unit: UnitRow) -> StoreError:
 
 
 def parse_qty(text: str, what: str = "quantity") -> int:
-    raw = (text or "").strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or not 0 < int(raw) <= MAX_QTY:
-        raise invalid(f"{what} {raw!r} is not a whole number from 1 to {MAX_QTY:,}", "e.g. 00123:5")
-    return int(raw)
+    from storectl.money import parse_whole
+
+    return parse_whole(text, what=what, low=1, high=MAX_QTY, hint="e.g. 00123:5")
 
 
 class QtyLine(NamedTuple):

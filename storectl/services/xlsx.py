@@ -17,6 +17,9 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PCT_FORMAT = "0.0%"
 INT_FORMAT = "#,##0"
+# Excel opens at most this many rows per sheet (and silently drops the rest). A longer sheet goes
+# on in "Inventory (2)", "Inventory (3)", … with the header repeated; totals sum over all of them.
+SHEET_ROWS = 1_048_576
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -46,28 +49,57 @@ class SheetWriter:
         from openpyxl.styles import Font
 
         self._Cell = WriteOnlyCell
+        self.wb = wb
         self.ws = wb.create_sheet(title)
-        self.title = title
+        self.first_ws = self.ws
+        self.title = title  # the first sheet's; `sheet_title` is the one being written
+        self.sheet_title = title
         self.columns = list(columns)
         self.bold = Font(bold=True)
         self.row = 0
+        self.data_rows = 0  # rows written by append(), over all the sheets
+        self.sheets = 1
         self.header_row = len(heading) + 1
-        # write-only sheets emit their view and columns with the first row: set them before it
-        self.ws.freeze_panes = f"A{self.header_row + 1}"
-        for i, col in enumerate(self.columns, start=1):
-            width = col.width or max(10.0, min(40.0, len(col.title) * 2.2 + 2))
-            self.ws.column_dimensions[col_letter(i)].width = width
+        self._view(self.header_row)
         for text in heading:  # a few lines above the table (titles, notes)
             self.ws.append([self._text_cell(text, bold=True)])
             self.row += 1
+        self.repeat = [c.title for c in self.columns]
         self.ws.append([self._text_cell(c.title, bold=True) for c in self.columns])
         self.row += 1
         self.first_data_row = self.row + 1
+        self._ranges: list[tuple[str, int]] = [(title, self.first_data_row)]  # (sheet, first data row)
         # money and date cells share style objects: building them once keeps 100k rows fast
         self._money = self._styled(MONEY_FORMAT)
         self._dates = self._styled(DATE_FORMAT)
         self._datetimes = self._styled(DATETIME_FORMAT)
         self._pct = self._styled(PCT_FORMAT)
+
+    def _view(self, header_row: int) -> None:
+        # write-only sheets emit their view and columns with the first row: set them before it
+        self.ws.freeze_panes = f"A{header_row + 1}"
+        for i, col in enumerate(self.columns, start=1):
+            width = col.width or max(10.0, min(40.0, len(col.title) * 2.2 + 2))
+            self.ws.column_dimensions[col_letter(i)].width = width
+
+    def _wrote(self) -> None:
+        """After each row: a full sheet goes on in the next one at once, so `row + 1` is always the
+        number the next row gets (callers build formulas such as `=L{r}-M{r}` from it)."""
+        self.row += 1
+        if self.row >= SHEET_ROWS:
+            self.sheets += 1
+            self.sheet_title = f"{self.title} ({self.sheets})"
+            self.ws = self.wb.create_sheet(self.sheet_title)
+            self._view(1)
+            self.ws.append([self._text_cell(t, bold=True) for t in self.repeat])
+            self.row = 1
+            self._ranges.append((self.sheet_title, 2))
+
+    def header(self, titles: Sequence[str]) -> None:
+        """A bold header row inside the sheet (a second table below the first): repeated at the top
+        of each continuation sheet from here on."""
+        self.repeat = list(titles)
+        self.append_raw([self._text_cell(t, bold=True) for t in titles])
 
     def _styled(self, number_format: str):  # noqa: ANN202
         cell = self._Cell(self.ws, value=0)
@@ -133,11 +165,12 @@ class SheetWriter:
 
     def append(self, values: Sequence[Any]) -> None:
         self.ws.append([self.value(c, v) for c, v in zip(self.columns, values)])
-        self.row += 1
+        self.data_rows += 1
+        self._wrote()
 
     def append_raw(self, cells: Sequence[Any]) -> None:
         self.ws.append(list(cells))
-        self.row += 1
+        self._wrote()
 
     @property
     def last_data_row(self) -> int:
@@ -146,13 +179,20 @@ class SheetWriter:
     def totals(self, label: str = "合计 Total") -> int:
         """A totals row of SUM formulas under the data; returns its row number."""
         first, last = self.first_data_row, max(self.row, self.first_data_row - 1)
+        # the data's rows on each sheet it spans: [(sheet, first, last)]
+        spans = [(t, a, SHEET_ROWS if i < len(self._ranges) - 1 else self.row) for i, (t, a) in enumerate(self._ranges)]
+        spans = [(t, a, b) for t, a, b in spans if b >= a]
         cells: list[Any] = []
         for i, col in enumerate(self.columns, start=1):
             if i == 1:
                 cells.append(self._text_cell(label, bold=True))
             elif col.total:
                 letter = col_letter(i)
-                expr = f"=SUM({letter}{first}:{letter}{last})" if last >= first else "=0"
+                if len(self._ranges) > 1:
+                    parts = [f"'{t}'!{letter}{a}:{letter}{b}" for t, a, b in spans]
+                    expr = f"=SUM({','.join(parts)})" if parts else "=0"
+                else:
+                    expr = f"=SUM({letter}{first}:{letter}{last})" if last >= first else "=0"
                 cell = self._Cell(self.ws, value=expr)
                 if col.kind in ("money", "formula"):
                     cell._style = self._money
@@ -161,19 +201,20 @@ class SheetWriter:
             else:
                 cells.append(None)
         self.total_row = self.row + 1
-        self.data_end = last
+        self.total_sheet = self.sheet_title
+        self.data_end = last if len(self._ranges) == 1 else SHEET_ROWS
         self.ws.append(cells)
-        self.row += 1
+        self._wrote()
         return self.total_row
 
     def filter(self) -> None:
-        last = max(self.data_end if hasattr(self, "data_end") else self.row, self.header_row)
-        self.ws.auto_filter.ref = f"A{self.header_row}:{col_letter(len(self.columns))}{last}"
+        last = max(self.data_end if hasattr(self, "data_end") else (self.row if self.sheets == 1 else SHEET_ROWS), self.header_row)
+        self.first_ws.auto_filter.ref = f"A{self.header_row}:{col_letter(len(self.columns))}{last}"
 
     def ref(self, title: str) -> str:
         """A cell reference to this sheet's totals cell of the column titled `title`."""
         index = [c.title for c in self.columns].index(title) + 1
-        return f"'{self.title}'!{col_letter(index)}{self.total_row}"
+        return f"'{self.total_sheet}'!{col_letter(index)}{self.total_row}"
 
 
 def local_naive(moment: datetime, tz) -> datetime:  # noqa: ANN001
