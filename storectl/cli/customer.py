@@ -8,6 +8,7 @@ import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
 from storectl.output import money, table
+from storectl.services.payments import METHODS
 
 app = typer.Typer(no_args_is_help=True, help="Customers, payments, statements and balances.")
 
@@ -90,7 +91,7 @@ def show(
 def pay(
     code: Annotated[str, typer.Argument(help="Customer code or member phone.")],
     amount: Annotated[str, typer.Argument(help="Amount paid, e.g. 5000.")],
-    method: Annotated[str, typer.Option("--method", help="cash, card, wechat, alipay or transfer.")] = "cash",
+    method: Annotated[str, typer.Option("--method", help=f"One of {', '.join(METHODS)}.")] = "cash",
     json_: JsonOpt = False,
 ) -> None:
     """Take a payment against what the customer owes (not more than that); prints the PAY- id.

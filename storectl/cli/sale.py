@@ -9,6 +9,7 @@ import typer
 
 from storectl.cli.common import WHOLE, JsonOpt, in_range, PeriodOpt, emit, guard, read, write
 from storectl.output import console, money, table
+from storectl.services.payments import METHODS, parse_method, parse_payment
 
 sell_app = typer.Typer(help="Sell units and quantities: prints the receipt.")
 app = typer.Typer(no_args_is_help=True, help="Show and list sales.")
@@ -114,7 +115,7 @@ def sell(
     customer: Annotated[Optional[str], typer.Option("--customer", help="Customer code or member phone.")] = None,
     channel: Annotated[Optional[str], typer.Option("--channel", help="Sales channel code.")] = None,
     price: Annotated[Optional[List[str]], typer.Option("--price", help="ITEM=AMOUNT: a manual price per unit.")] = None,
-    pay: Annotated[Optional[List[str]], typer.Option("--pay", help="METHOD=AMOUNT: cash, card, wechat, alipay, transfer.")] = None,
+    pay: Annotated[Optional[List[str]], typer.Option("--pay", help=f"METHOD=AMOUNT: {', '.join(METHODS)}.")] = None,
     points: Annotated[int, typer.Option("--points", parser=WHOLE, help="Pay with this many points (members).")] = 0,
     on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
     file: ItemsFile = None,
@@ -129,7 +130,7 @@ def sell(
     with guard(json_):
         in_range(points, "--points", 0, 10**12)
         overrides = [sales.parse_price_override(p) for p in price or []]
-        payments = [sales.parse_payment(p) for p in pay or []]
+        payments = [parse_payment(p) for p in pay or []]
         wanted = gather_items(items, file)
         with write() as s:
             result = sales.sell(
@@ -184,7 +185,7 @@ def list_(
 def return_(
     doc: Annotated[str, typer.Argument(help="Sale id, e.g. S-000012.")],
     items: Annotated[Optional[List[str]], typer.Argument(help="Unit codes or SKU[:QTY]; none = the whole sale; - reads stdin.", show_default=False)] = None,
-    refund: Annotated[Optional[str], typer.Option("--refund", help="Refund method (default: the sale's first payment method).")] = None,
+    refund: Annotated[Optional[str], typer.Option("--refund", help=f"Refund method, one of {', '.join(METHODS)} (default: the sale's first payment method).")] = None,
     file: ItemsFile = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -195,7 +196,7 @@ def return_(
     from storectl.services import returns, sales
 
     with guard(json_):
-        method = sales.parse_method(refund) if refund is not None else None
+        method = parse_method(refund) if refund is not None else None
         wanted = gather_items(items, file)
         with write() as s:
             result = returns.return_sale(s, sale=doc, items=wanted, refund_method=method)

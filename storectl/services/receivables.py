@@ -19,7 +19,7 @@ from storectl.errors import invalid
 from storectl.models import Customer, Payment, Sale, SaleReturn
 from storectl.money import cents_of, format_money
 from storectl.services import closing, lookup, settings
-from storectl.services.sales import parse_method
+from storectl.services.payments import parse_method
 
 
 def pay(session: Session, *, customer: str, amount_cents: int, method: str = "cash") -> dict:

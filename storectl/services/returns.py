@@ -23,7 +23,7 @@ from storectl import db
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Product, ReturnLine, Sale, SaleLine, SalePayment, SaleReturn, Store
 from storectl.money import format_money
-from storectl.services import closing, loyalty, lookup, sale_views, sales, sales_day, settings
+from storectl.services import closing, loyalty, lookup, payments, sale_views, sales, sales_day, settings
 from storectl.services.stock import ledger
 from storectl.services.stock.ledger import Kind, Line
 
@@ -112,7 +112,7 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
     lines = session.exec(select(SaleLine).where(SaleLine.sale_id == original.id).order_by(SaleLine.line_no)).all()
     wanted = _wanted(session, original, list(lines), list(items))
     if refund_method is not None:
-        refund_method = sales.parse_method(refund_method)
+        refund_method = payments.parse_method(refund_method)
     earlier = session.exec(select(SaleReturn).where(SaleReturn.sale_id == original.id)).all()
 
     ret = SaleReturn(doc_no=db.next_doc_no(session, "RT"), sale_id=original.id, at=now, operator=db.operator_of(session))

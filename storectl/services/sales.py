@@ -37,31 +37,16 @@ from storectl.models import (
 )
 from storectl.money import format_money, parse_money
 from storectl.services import closing, loyalty, lookup, pricing, sales_day, settings
+from storectl.services import payments as till_payments
 from storectl.services.sale_views import sale_dict
 from storectl.services.stock import ledger
 from storectl.services.stock.ledger import Kind, Line
+from storectl.services.unit_input import MAX_QTY, parse_qty
 
-METHODS = ("cash", "card", "wechat", "alipay", "transfer")
 ITEM_HINT = "an item is a unit code (IMEI or SN) or SKU[:QTY], e.g. 356938035643809 or 00123:2"
-MAX_QTY = 100_000
 
 
 # --- parsing the till's input -------------------------------------------------------------
-
-
-def parse_method(text: str) -> str:
-    method = (text or "").strip().lower()
-    if method not in METHODS:
-        raise invalid(f"unknown payment method {text.strip()!r}" if method else "the payment method is empty", "one of: " + ", ".join(METHODS))
-    return method
-
-
-def parse_payment(text: str) -> tuple[str, int]:
-    """'cash=100' -> ('cash', 10000)."""
-    method, sep, amount = (text or "").partition("=")
-    if not sep:
-        raise invalid(f"--pay {text!r} is not METHOD=AMOUNT", "e.g. --pay cash=4999 --pay wechat=1000")
-    return parse_method(method), parse_money(amount, allow_zero=False, what=f"payment by {method.strip() or '?'}")
 
 
 def parse_price_override(text: str) -> tuple[str, int]:
@@ -73,12 +58,11 @@ def parse_price_override(text: str) -> tuple[str, int]:
 
 
 def _qty(text: str, whole: str) -> int:
-    from storectl.money import parse_whole
-
+    """The QTY of 'SKU:QTY', read as stock quantities are (one parser, one MAX_QTY)."""
     try:
-        return parse_whole(text, what="quantity", low=1, high=MAX_QTY)
+        return parse_qty(text)
     except StoreError:
-        raise invalid(f"quantity in {whole!r} must be a whole number from 1 to {MAX_QTY}", ITEM_HINT) from None
+        raise invalid(f"quantity in {whole!r} must be a whole number from 1 to {MAX_QTY:,}", ITEM_HINT) from None
 
 
 # --- finding what is being sold ------------------------------------------------------------
@@ -195,16 +179,6 @@ def _apply_prices(session: Session, lines: list[_Line], overrides: list[tuple[st
             line.price_cents, line.rule = pricing.resolve(session, line.product, buyer)
 
 
-def _payments(payments: list[tuple[str, int]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for method, cents in payments:
-        method = parse_method(method)
-        if cents <= 0:
-            raise invalid(f"payment {method}={format_money(cents)} must be more than zero", "e.g. --pay cash=100")
-        out[method] = out.get(method, 0) + cents
-    return out
-
-
 # --- taking stock ---------------------------------------------------------------------------
 
 
@@ -262,74 +236,81 @@ def sell(
 ) -> dict:
     """Sell `items` at `store` by `staff`; returns the receipt (sale_dict plus change/tendered)."""
     closing.ensure_open(session)
+    shop, clerk, buyer, chan = _parties(session, store=store, staff=staff, customer=customer, channel=channel)
+    if not items:
+        raise invalid("nothing to sell", ITEM_HINT)
+    lines = _collect(session, list(items))
+    _apply_prices(session, lines, list(prices), buyer)
+    total = sum(line.amount_cents for line in lines)
+    handed = till_payments.tendered(list(payments))
+    points = points or 0
+    points_value = _points_value(session, buyer, points, total)
+    settled = till_payments.settle(total, points_value, handed, on_credit=on_credit, has_customer=buyer is not None)
+
+    sale = Sale(
+        doc_no=db.next_doc_no(session, "S"), at=db.now_of(session), store_id=shop.id, staff_id=clerk.id,
+        customer_id=buyer.id if buyer else None, channel_id=chan.id if chan else None, operator=db.operator_of(session),
+        total_cents=total, paid_cents=settled.paid, points_redeemed=points, points_value_cents=points_value, due_cents=settled.due,
+    )
+    session.add(sale)
+    session.flush()
+    _book_lines(session, sale, lines, clerk)
+    for method, cents in settled.payments.items():
+        session.add(SalePayment(sale_id=sale.id, method=method, amount_cents=cents))
+    session.flush()
+    if settled.due > 0:
+        _owe(session, buyer, settled.due)
+    if buyer is not None:
+        _reward(session, sale, buyer)
+    session.add(sale)
+    session.flush()
+    result = sale_dict(session, sale, returns=[])  # a new sale has none
+    result["tendered"] = format_money(settled.tendered)
+    result["change"] = format_money(settled.change)
+    return result
+
+
+def _parties(session: Session, *, store: str, staff: str, customer: str | None, channel: str | None) -> tuple:
+    """The store, the (active) salesperson, the customer and the channel of a sale."""
     shop = lookup.store(session, store)
     clerk = lookup.staff(session, staff)
     if not clerk.active:
         raise invalid(f"staff member {clerk.code} is no longer active", "storectl staff list")
     buyer = lookup.customer(session, customer) if customer else None
     chan = lookup.channel(session, channel) if channel else None
-    if not items:
-        raise invalid("nothing to sell", ITEM_HINT)
-    lines = _collect(session, list(items))
-    _apply_prices(session, lines, list(prices), buyer)
-    total = sum(line.amount_cents for line in lines)
-    pay = _payments(list(payments))
+    return shop, clerk, buyer, chan
 
-    points = points or 0
-    points_value = 0
+
+def _points_value(session: Session, buyer: Customer | None, points: int, total: int) -> int:
+    """What `points` are worth on this sale; only a member's, within their balance and the total."""
     if points < 0:
         raise invalid("--points cannot be negative", "e.g. --points 3000")
-    if points:
-        if buyer is None or not buyer.is_member:
-            who = f"customer {buyer.code} is not a member" if buyer else "no member given"
-            raise invalid(f"points pay only for members: {who}", "give the member: --customer PHONE")
-        points_value = loyalty.points_value_cents(session, points)
-        if points_value > total:
-            raise invalid(
-                f"{points} points are worth {format_money(points_value)}, more than the total {format_money(total)}",
-                f"at most --points {max_points_for(session, total)}",
-            )
-        balance = loyalty.balance(session, buyer.id)
-        if points > balance:
-            raise StoreError("conflict", f"member {buyer.phone or buyer.code} has {balance} points; {points} asked", f"at most --points {min(balance, max_points_for(session, total))}")
-
-    money_due = total - points_value
-    tendered = sum(pay.values())
-    change = 0
-    if tendered > money_due:
-        change = tendered - money_due
-        if change > pay.get("cash", 0):
-            raise invalid(
-                f"payments of {format_money(tendered)} are more than the {format_money(money_due)} due; only cash can be overpaid",
-                f"pay exactly {format_money(money_due)}",
-            )
-        pay["cash"] -= change
-        if pay["cash"] == 0:
-            del pay["cash"]
-    paid = tendered - change
-    due = money_due - paid
-    if on_credit and buyer is None:
-        raise invalid("--on-credit needs a customer who will owe the rest", "add --customer CODE")
-    if due > 0 and not on_credit:
+    if not points:
+        return 0
+    if buyer is None or not buyer.is_member:
+        who = f"customer {buyer.code} is not a member" if buyer else "no member given"
+        raise invalid(f"points pay only for members: {who}", "give the member: --customer PHONE")
+    value = loyalty.points_value_cents(session, points)
+    if value > total:
         raise invalid(
-            f"payments of {format_money(paid)} do not cover the {format_money(money_due)} due: {format_money(due)} missing",
-            f"add --pay cash={format_money(due)}" + (" or --on-credit" if buyer else ", or --customer CODE --on-credit"),
+            f"{points} points are worth {format_money(value)}, more than the total {format_money(total)}",
+            f"at most --points {max_points_for(session, total)}",
         )
+    balance = loyalty.balance(session, buyer.id)
+    if points > balance:
+        raise StoreError("conflict", f"member {buyer.phone or buyer.code} has {balance} points; {points} asked",
+                         f"at most --points {min(balance, max_points_for(session, total))}")
+    return value
 
-    now = db.now_of(session)
-    doc = db.next_doc_no(session, "S")
-    sale = Sale(
-        doc_no=doc, at=now, store_id=shop.id, staff_id=clerk.id, customer_id=buyer.id if buyer else None,
-        channel_id=chan.id if chan else None, operator=db.operator_of(session), total_cents=total, paid_cents=paid,
-        points_redeemed=points, points_value_cents=points_value, due_cents=due,
-    )
-    session.add(sale)
-    session.flush()
+
+def _book_lines(session: Session, sale: Sale, lines: list[_Line], clerk) -> None:  # noqa: ANN001
+    """Take the lines out of stock through the ledger, write them with their costs, count the day."""
     moved = ledger.move(
         session, Kind.SALE,
         [Line(line.product.id, line.qty, unit_id=line.unit.id if line.unit else None, price_cents=line.price_cents,
-              customer_id=buyer.id if buyer else None) for line in lines],
-        doc_no=doc, from_store_id=shop.id, at=now, conflict=lambda unit_id: _unit_conflict(session, unit_id, shop),
+              customer_id=sale.customer_id) for line in lines],
+        doc_no=sale.doc_no, from_store_id=sale.store_id, at=sale.at,
+        conflict=lambda unit_id: _unit_conflict(session, unit_id, session.get(Store, sale.store_id)),
     )
     for number, (line, m) in enumerate(zip(lines, moved), start=1):
         line.cost_cents = m.cost_cents
@@ -338,33 +319,25 @@ def sell(
             qty=line.qty, price_cents=line.price_cents, amount_cents=line.amount_cents, rule=line.rule,
             cost_cents=line.cost_cents, staff_id=clerk.id,
         ))
-    for method, cents in pay.items():
-        session.add(SalePayment(sale_id=sale.id, method=method, amount_cents=cents))
     session.flush()
-    sales_day.record_sale(session, at=now, store_id=shop.id,
+    sales_day.record_sale(session, at=sale.at, store_id=sale.store_id,
                           lines=[(clerk.id, line.qty, line.amount_cents, line.cost_cents) for line in lines])
 
-    if due > 0:
-        _owe(session, buyer, due)
-    if buyer is not None:
-        if points:
-            loyalty.post(session, customer_id=buyer.id, kind="redeem", delta=-points, doc_no=doc)
-        sale.points_earned = loyalty.points_earned(session, buyer, paid)
-        if sale.points_earned:
-            loyalty.post(session, customer_id=buyer.id, kind="earn", delta=sale.points_earned, doc_no=doc)
-        session.execute(
-            update(Customer).where(Customer.id == buyer.id)
-            .values(lifetime_spend_cents=Customer.lifetime_spend_cents + total)
-            .execution_options(synchronize_session=False)
-        )
-        session.refresh(buyer)
-        loyalty.refresh_level(session, buyer)
-    session.add(sale)
-    session.flush()
-    result = sale_dict(session, sale, returns=[])  # a new sale has none
-    result["tendered"] = format_money(tendered)
-    result["change"] = format_money(change)
-    return result
+
+def _reward(session: Session, sale: Sale, buyer: Customer) -> None:
+    """The customer's side: points paid and earned, lifetime spend, and the level it reaches."""
+    if sale.points_redeemed:
+        loyalty.post(session, customer_id=buyer.id, kind="redeem", delta=-sale.points_redeemed, doc_no=sale.doc_no)
+    sale.points_earned = loyalty.points_earned(session, buyer, sale.paid_cents)
+    if sale.points_earned:
+        loyalty.post(session, customer_id=buyer.id, kind="earn", delta=sale.points_earned, doc_no=sale.doc_no)
+    session.execute(
+        update(Customer).where(Customer.id == buyer.id)
+        .values(lifetime_spend_cents=Customer.lifetime_spend_cents + sale.total_cents)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(buyer)
+    loyalty.refresh_level(session, buyer)
 
 
 def _owe(session: Session, buyer: Customer, due: int) -> None:
