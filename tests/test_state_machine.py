@@ -285,11 +285,10 @@ class Shop(RuleBasedStateMachine):
     @invariant()
     def ledgers_balance(self):
         from storectl.services import maintenance
-        import importlib
 
         with self.db.read() as s:
-            for name in maintenance.INVARIANT_MODULES:
-                found = importlib.import_module(name).invariants(s)
+            for check in maintenance.invariant_checks():
+                found = check(s)
                 assert found == [], found
 
     @invariant()

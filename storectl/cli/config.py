@@ -36,9 +36,9 @@ def set_(
 
     Example: storectl config set timezone Asia/Shanghai
     """
-    from storectl.services import settings
+    from storectl.services import config
 
     with guard(json_):
         with write() as s:
-            result = settings.set_value(s, key, value)
+            result = config.set_setting(s, key, value)
         emit(result, json_, lambda r: notice(f"{r['key']} = {r['value']}"))

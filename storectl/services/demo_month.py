@@ -165,11 +165,11 @@ class Month:
     # --- the 1st: settings, catalogue, channels, levels, rules, prices, stock ------------------
 
     def setup(self) -> None:
-        from storectl.services import checkin, importer, inventory, levels, members, pricing, settings
+        from storectl.services import checkin, config, importer, inventory, levels, members, pricing
 
         boss = self.manager["SZ01"]
         for key, value in SETTINGS:
-            self.plan(1, "08:05", boss, "config set", lambda s, k=key, v=value: settings.set_value(s, k, v))
+            self.plan(1, "08:05", boss, "config set", lambda s, k=key, v=value: config.set_setting(s, k, v))
         for kind in ("stores", "suppliers", "staff", "products", "customers"):
             self.plan(1, "08:10", boss, "import", lambda s, k=kind: importer.import_file(s, kind=k, path=self.data / f"{k}.csv"))
         for r in rows(self.data, "channels.csv"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from datetime import datetime, timezone
@@ -15,22 +14,20 @@ from storectl.db import SCHEMA_HEAD, Database
 from storectl.errors import StoreError, invalid
 from storectl.models import Audit, Setting
 
-# Each area's module may define `invariants(session) -> list[dict]` ({"check", "doc", "message"});
-# `db check` runs them all.
-INVARIANT_MODULES = (
-    "storectl.services.stock_checks",
-    "storectl.services.stock.costing",
-    "storectl.services.sales",
-    "storectl.services.sales_day",
-    "storectl.services.receivables",
-    "storectl.services.points",
-)
+def invariant_checks() -> tuple:
+    """Every ledger invariant `db check` runs: functions `(session) -> [{"check", "doc", "message"}]`,
+    one per area. Imported by name, so a renamed module fails here, loudly."""
+    from storectl.services import points, receivables, sales, sales_day, stock_checks
+    from storectl.services.stock import costing
+
+    return (stock_checks.invariants, costing.invariants, sales.invariants, sales_day.invariants,
+            receivables.invariants, points.invariants)
 
 
 def init(db: Database, *, shop_name: str | None = None, timezone_name: str | None = None) -> dict:
     """Create the database (owner-only file) and migrate it to head; safe to run again."""
     from storectl import migrate
-    from storectl.services import settings
+    from storectl.services import config, settings
 
     if timezone_name is not None:
         settings.KEYS["timezone"].validate(timezone_name)
@@ -49,7 +46,7 @@ def init(db: Database, *, shop_name: str | None = None, timezone_name: str | Non
         created = before is None
         for key, value in (("shop.name", shop_name), ("timezone", timezone_name)):
             if value is not None:
-                settings.set_value(session, key, value)
+                config.set_setting(session, key, value)
             elif created and session.get(Setting, key) is None:
                 session.add(Setting(key=key, value=settings.KEYS[key].default()))
     return {"path": db.path and str(db.path) or db.url, "created": created, "from": before, "revision": after}
@@ -105,14 +102,8 @@ def check(db: Database) -> list[dict]:
         if db.is_sqlite:
             for row in session.execute(text("PRAGMA foreign_key_check")):
                 problems.append({"check": "foreign_key", "doc": None, "message": f"table {row[0]} row {row[1]} refers to a missing {row[2]}"})
-        for name in INVARIANT_MODULES:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError:
-                continue
-            checker = getattr(module, "invariants", None)
-            if checker is not None:
-                problems.extend(checker(session))
+        for check in invariant_checks():
+            problems.extend(check(session))
     return problems
 
 

@@ -122,10 +122,7 @@ def set_value(session: Session, key: str, value: str) -> dict:
     cache = session.info.setdefault("settings", {})
     cache[key] = clean
     if key == "timezone":
-        from storectl.services import sales_day
-
         cache.pop("_tz", None)
-        sales_day.rebuild(session)  # its days are the shop's days: recount them in the new zone
     return {"key": key, "value": clean, "previous": old}
 
 
