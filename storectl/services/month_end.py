@@ -16,10 +16,11 @@ from sqlmodel import Session
 
 from storectl.errors import invalid
 from storectl.money import cents_of
-from storectl.models import Channel, Customer, Product, ReturnLine, Sale, SaleLine, SaleReturn, Staff, Store
+from storectl.models import Channel, Customer, Product, Staff, Store
 from storectl.periods import Period, last_month, parse_period
 from storectl.services import month_end_books as books
 from storectl.services import reports, settings
+from storectl.services.facts import signed_lines
 from storectl.services.xlsx import Col, SheetWriter, codes_for, is_dangerous, local_naive
 
 SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers")
@@ -251,45 +252,31 @@ SALES_COLS = [
 
 
 def _sales_sheet(session: Session, wb, start, end, tz) -> SheetWriter:  # noqa: ANN001
+    """A row per sale line and per return line (signed) from the sales facts; columns by title."""
     sheet = SheetWriter(wb, "Sales", SALES_COLS)
     staff = {s.id: s.name for s in session.execute(select(Staff.id, Staff.name))}
     stores = {s.id: s.code for s in session.execute(select(Store.id, Store.code))}
     channels = {c.id: c.code for c in session.execute(select(Channel.id, Channel.code))}
     products = {p.id: (p.sku, p.name) for p in session.execute(select(Product.id, Product.sku, Product.name))}
-    sold = (
-        select(Sale.at, Sale.doc_no, Sale.store_id, SaleLine.staff_id, Customer.name, Customer.code, Sale.channel_id,
-               SaleLine.product_id, SaleLine.unit_id, SaleLine.qty, SaleLine.price_cents, SaleLine.amount_cents, SaleLine.cost_cents)
-        .select_from(SaleLine)
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .outerjoin(Customer, Customer.id == Sale.customer_id)
-        .where(Sale.at >= start, Sale.at < end)
+    f = signed_lines(start=start, end=end)
+    codes = codes_for(session, {r[0] for r in session.execute(select(f.c.unit_id).where(f.c.unit_id.is_not(None)))})
+    query = (
+        select(f, Customer.name.label("customer_name"), Customer.code.label("customer_code"))
+        .outerjoin(Customer, Customer.id == f.c.customer_id)
+        .order_by(f.c.is_sale.desc(), f.c.at, f.c.doc_id, f.c.line_order)
     )
-    returned = (
-        select(SaleReturn.at, SaleReturn.doc_no, Sale.store_id, SaleLine.staff_id, Customer.name, Customer.code, Sale.channel_id,
-               SaleLine.product_id, ReturnLine.unit_id, -ReturnLine.qty, SaleLine.price_cents, -ReturnLine.amount_cents, -ReturnLine.cost_cents)
-        .select_from(ReturnLine)
-        .join(SaleReturn, SaleReturn.id == ReturnLine.return_id)
-        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .outerjoin(Customer, Customer.id == Sale.customer_id)
-        .where(SaleReturn.at >= start, SaleReturn.at < end)
-    )
-    unit_ids: set[int] = set()
-    for query in (sold, returned):
-        sq = query.subquery()
-        unit_ids |= {r[0] for r in session.execute(select(sq.c.unit_id).where(sq.c.unit_id.is_not(None)))}
-    codes = codes_for(session, unit_ids)
-    amount_col, cost_col = "L", "M"
-    for query in (sold.order_by(Sale.at, Sale.id, SaleLine.line_no), returned.order_by(SaleReturn.at, SaleReturn.id)):
-        for at, doc, store_id, staff_id, cname, ccode, ch_id, product_id, unit_id, qty, price, amount, cost in session.execute(
-            query.execution_options(yield_per=5000)
-        ):
-            sku, pname = products[product_id]
-            r = sheet.row + 1
-            sheet.append(
-                [local_naive(at, tz), doc, stores.get(store_id), staff.get(staff_id), cname or ccode or "散客", channels.get(ch_id),
-                 sku, pname, codes.get(unit_id) if unit_id else None, qty, price, amount, cost, f"={amount_col}{r}-{cost_col}{r}"]
-            )
+    amount, cost = sheet.letter("金额 Amount"), sheet.letter("成本 Cost")
+    for line in session.execute(query.execution_options(yield_per=5000)):
+        sku, name = products[line.product_id]
+        r = sheet.row + 1
+        cells = {
+            "日期 Date": local_naive(line.at, tz), "单据 Document": line.doc_no, "门店 Store": stores.get(line.store_id),
+            "店员 Staff": staff.get(line.staff_id), "客户 Customer": line.customer_name or line.customer_code or "散客",
+            "渠道 Channel": channels.get(line.channel_id), "SKU": sku, "商品 Product": name,
+            "串号 Codes": codes.get(line.unit_id) if line.unit_id else None, "数量 Qty": line.qty, "单价 Price": line.price,
+            "金额 Amount": line.revenue, "成本 Cost": line.cost, "毛利 Profit": f"={amount}{r}-{cost}{r}",
+        }
+        sheet.append([cells[c.title] for c in SALES_COLS])
     sheet.totals()
     sheet.filter()
     return sheet

@@ -1,7 +1,7 @@
 """Reports from the books: sales, units, revenue, cost, profit by staff, store, product, channel.
 
-Every figure comes from one SQL union of sale lines (positive) and return lines (negative)
-dated inside the period, aggregated with GROUP BY: revenue is net of returns, cost is the exact
+Every figure comes from the signed sales facts (services/facts.py: sale lines positive, return
+lines negative) dated inside the period, aggregated with GROUP BY: revenue is net of returns, cost is the exact
 cost booked on each line (a unit's own cost, or the moving average for quantity products).
 
 The staff, store and daily figures read the same sums from the daily aggregate `sales_day`
@@ -15,13 +15,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from storectl.models import Customer, SalesDay, Staff, Store
 from storectl.money import cents_of, div_half_up, format_money, format_tenths
 from storectl.periods import Period, month_period, parse_date, parse_period
 from storectl.services import lookup, sales_day, settings
+from storectl.services.facts import signed_lines
 
 
 def resolve_period(session: Session, text: str | None, *, default: str = "month") -> Period:
@@ -38,49 +39,9 @@ def bounds(session: Session, period: Period) -> tuple[datetime, datetime]:
 
 
 def facts(session: Session, period: Period, *, store_id: int | None = None):
-    """Sale and return lines in the period as one subquery with signed qty, revenue and cost."""
-    from storectl.models import ReturnLine, Sale, SaleLine, SaleReturn
-
+    """Sale and return lines in the period: the signed sales facts (services/facts.py)."""
     start, end = bounds(session, period)
-    sold = (
-        select(
-            SaleLine.sale_id.label("sale_id"),
-            Sale.store_id.label("store_id"),
-            SaleLine.staff_id.label("staff_id"),
-            SaleLine.product_id.label("product_id"),
-            Sale.customer_id.label("customer_id"),
-            Sale.channel_id.label("channel_id"),
-            SaleLine.qty.label("qty"),
-            SaleLine.amount_cents.label("revenue"),
-            SaleLine.cost_cents.label("cost"),
-            literal(1).label("is_sale"),
-        )
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(Sale.at >= start, Sale.at < end)
-    )
-    returned = (
-        select(
-            SaleLine.sale_id,
-            Sale.store_id,
-            SaleLine.staff_id,
-            SaleLine.product_id,
-            Sale.customer_id,
-            Sale.channel_id,
-            -ReturnLine.qty,
-            -ReturnLine.amount_cents,
-            -ReturnLine.cost_cents,
-            literal(0),
-        )
-        .select_from(ReturnLine)
-        .join(SaleReturn, SaleReturn.id == ReturnLine.return_id)
-        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(SaleReturn.at >= start, SaleReturn.at < end)
-    )
-    if store_id is not None:
-        sold = sold.where(Sale.store_id == store_id)
-        returned = returned.where(Sale.store_id == store_id)
-    return union_all(sold, returned).subquery("facts")
+    return signed_lines(start=start, end=end, store_id=store_id)
 
 
 def _measures(f) -> list:  # noqa: ANN001

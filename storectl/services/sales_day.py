@@ -10,7 +10,7 @@ it instead of adding to it; `db check` recounts it and compares.
 
 Counts: `sales` is the number of distinct sales with a line by that salesperson (what the staff
 report shows); `tickets` counts each sale once, on the row of the salesperson of its first line
-(lowest id), so a sale with lines by two people is one sale in its store's figure and the totals.
+(line 1), so a sale with lines by two people is one sale in its store's figure and the totals.
 A return counts on its own day, in the sale's store, for the salesperson of the returned line.
 
 The day of a stored UTC time is found in SQL by joining to the list of local days with their UTC
@@ -23,26 +23,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Date,
-    and_,
-    case,
-    column,
-    delete,
-    func,
-    insert,
-    literal_column,
-    select,
-    union_all,
-    update,
-    values,
-)
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, case, column, delete, func, insert, select, update, values
 from sqlmodel import Session
 
 from storectl.models import SalesDay, Setting, Staff, Store
 from storectl.periods import bounded_day, day_bounds
 from storectl.services import settings
+from storectl.services.facts import signed_lines
 
 ZONE_KEY = "_sales_day_tz"  # private: `config show` lists only the known keys
 MEASURES = ("sales", "tickets", "units", "revenue_cents", "cost_cents")
@@ -86,44 +73,21 @@ def _day_chunks(conn, tz: ZoneInfo) -> list[list[tuple]]:  # noqa: ANN001
 
 def counted(days: list[tuple]):
     """SELECT day, store_id, staff_id, sales, tickets, units, revenue_cents, cost_cents recounted
-    from the sale and return lines of `days` ((day, utc_start, utc_end) rows)."""
-    from storectl.models import ReturnLine, Sale, SaleLine, SaleReturn
+    from the signed sales facts of `days` ((day, utc_start, utc_end) rows)."""
+    from storectl.models import Sale
 
     at_type = Sale.__table__.c.at.type
     d = values(column("day", Date), column("lo", at_type), column("hi", at_type), name="days").data(days).cte("days")
-    first = aliased(SaleLine)
-    first_line = select(func.min(first.id)).where(first.sale_id == SaleLine.sale_id).scalar_subquery()
-    sold = (
-        select(
-            d.c.day.label("day"),
-            Sale.store_id.label("store_id"),
-            SaleLine.staff_id.label("staff_id"),
-            func.count(func.distinct(SaleLine.sale_id)).label("sales"),
-            func.sum(case((SaleLine.id == first_line, 1), else_=0)).label("tickets"),
-            func.sum(SaleLine.qty).label("units"),
-            func.sum(SaleLine.amount_cents).label("revenue_cents"),
-            func.sum(SaleLine.cost_cents).label("cost_cents"),
-        )
-        .select_from(d)
-        .join(Sale, and_(Sale.at >= d.c.lo, Sale.at < d.c.hi))
-        .join(SaleLine, SaleLine.sale_id == Sale.id)
-        .group_by(d.c.day, Sale.store_id, SaleLine.staff_id)
-    )
-    returned = (
-        select(
-            d.c.day, Sale.store_id, SaleLine.staff_id, literal_column("0"), literal_column("0"),
-            -func.sum(ReturnLine.qty), -func.sum(ReturnLine.amount_cents), -func.sum(ReturnLine.cost_cents),
-        )
-        .select_from(d)
-        .join(SaleReturn, and_(SaleReturn.at >= d.c.lo, SaleReturn.at < d.c.hi))
-        .join(ReturnLine, ReturnLine.return_id == SaleReturn.id)
-        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .group_by(d.c.day, Sale.store_id, SaleLine.staff_id)
-    )
-    facts = union_all(sold, returned).subquery("facts")
-    keys = (facts.c.day, facts.c.store_id, facts.c.staff_id)
-    return select(*keys, *(func.sum(facts.c[m]).label(m) for m in MEASURES)).group_by(*keys)
+    f = signed_lines(days=d)
+    keys = (f.c.day, f.c.store_id, f.c.staff_id)
+    return select(
+        *keys,
+        func.count(func.distinct(case((f.c.is_sale == 1, f.c.sale_id)))).label("sales"),
+        func.sum(f.c.ticket).label("tickets"),
+        func.sum(f.c.qty).label("units"),
+        func.sum(f.c.revenue).label("revenue_cents"),
+        func.sum(f.c.cost).label("cost_cents"),
+    ).group_by(*keys)
 
 
 def rebuild_in(conn, tz: ZoneInfo) -> int:  # noqa: ANN001  (a Connection inside the caller's transaction)

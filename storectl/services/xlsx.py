@@ -211,6 +211,10 @@ class SheetWriter:
         last = max(self.data_end if hasattr(self, "data_end") else (self.row if self.sheets == 1 else SHEET_ROWS), self.header_row)
         self.first_ws.auto_filter.ref = f"A{self.header_row}:{col_letter(len(self.columns))}{last}"
 
+    def letter(self, title: str) -> str:
+        """The column letter of the column titled `title`."""
+        return col_letter([c.title for c in self.columns].index(title) + 1)
+
     def ref(self, title: str) -> str:
         """A cell reference to this sheet's totals cell of the column titled `title`."""
         index = [c.title for c in self.columns].index(title) + 1
