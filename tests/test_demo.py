@@ -21,7 +21,7 @@ from conftest import ok, run
 # PostgreSQL pass would only repeat the same test.
 pytestmark = pytest.mark.sqlite_only
 
-from storectl.services.demo import sample_dir
+from storectl.demo import sample_dir
 
 MONTH_END = {"STORECTL_NOW": "2026-11-30T22:00:00+08:00"}  # streaks are as of "today"
 
@@ -86,7 +86,7 @@ def test_db_check_finds_nothing_wrong_in_the_demo_database(demo):
 def test_the_month_end_workbook_has_all_eight_sheets(demo):
     from openpyxl import load_workbook
 
-    from storectl.services.month_end import SHEETS
+    from storectl.services.books.month_end import SHEETS
 
     assert Path(demo["workbook"]).name == "storectl-2026-11.xlsx"
     book = load_workbook(demo["workbook"], read_only=True)

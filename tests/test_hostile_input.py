@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from conftest import fails, ok, run, storectl_exe
 
-from storectl.services import files
+from storectl.services.shop import files
 
 
 def _bomb(path, *cells) -> None:
@@ -139,7 +139,7 @@ def test_a_clock_in_year_one_is_refused_cleanly(shop):
 def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets_with_totals_over_all(shop, tmp_path, monkeypatch):
     from openpyxl import load_workbook
 
-    from storectl.services import xlsx
+    from storectl.services.books import xlsx
 
     codes = tmp_path / "codes.txt"
     codes.write_text("".join(f"SNROW{i:05d}\n" for i in range(70)))

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storectl.errors import StoreError
-from storectl.services.payments import METHODS, settle
+from storectl.services.till.payments import METHODS, settle
 
 cents = st.integers(min_value=1, max_value=10**9)
 handed = st.dictionaries(st.sampled_from(METHODS), cents, max_size=len(METHODS))

@@ -127,7 +127,7 @@ def test_report_month_close_on_a_full_disk_leaves_the_month_open_and_no_part_fil
 
 
 def test_report_month_close_refuses_when_the_month_changed_during_the_export(shop, monkeypatch, tmp_path):
-    from storectl.services import month_end
+    from storectl.services.books import month_end
 
     ok("stock", "in", "--store", "SZ01", "--sku", "00123", "--cost", "10", "--qty", "50")
     real = month_end.build_workbook

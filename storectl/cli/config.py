@@ -18,7 +18,7 @@ def show(json_: JsonOpt = False) -> None:
 
     Example: storectl config show
     """
-    from storectl.services import settings
+    from storectl.services.shop import settings
 
     with guard(json_):
         with read() as s:
@@ -36,7 +36,7 @@ def set_(
 
     Example: storectl config set timezone Asia/Shanghai
     """
-    from storectl.services import config
+    from storectl.services.shop import config
 
     with guard(json_):
         with write() as s:

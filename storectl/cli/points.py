@@ -33,7 +33,7 @@ def history(
 
     Example: storectl points history 13800138000
     """
-    from storectl.services import points
+    from storectl.services.loyalty import points
 
     with guard(json_):
         with read() as s:
@@ -63,7 +63,7 @@ def adjust(
 
     Example: storectl points adjust 13800138000 -50 --reason "重复积分"
     """
-    from storectl.services import points
+    from storectl.services.loyalty import points
 
     with guard(json_):
         with write() as s:
@@ -77,7 +77,7 @@ def expire(json_: JsonOpt = False) -> None:
 
     Example: storectl points expire --json
     """
-    from storectl.services import points
+    from storectl.services.loyalty import points
 
     def human(r: dict) -> None:
         if r["months"] <= 0:
@@ -106,7 +106,7 @@ def rules(
 
     Example: storectl points rules
     """
-    from storectl.services import checkin
+    from storectl.services.loyalty import checkin
 
     with guard(json_):
         with read() as s:
@@ -125,7 +125,7 @@ def rule_add(
 
     Example: storectl points rule add --every 7 --points 20
     """
-    from storectl.services import checkin
+    from storectl.services.loyalty import checkin
 
     with guard(json_):
         in_range(every, "--every", -10**9, 10**9)  # the service says what a rule may be
@@ -144,7 +144,7 @@ def rule_remove(
 
     Example: storectl points rule remove 2
     """
-    from storectl.services import checkin
+    from storectl.services.loyalty import checkin
 
     with guard(json_):
         in_range(rule_id, "ID", 1, 2**62)
@@ -165,7 +165,7 @@ def level_add(
 
     Example: storectl level add 金卡 --min-spend 20000 --discount 5 --points-multiplier 1.5
     """
-    from storectl.services import levels
+    from storectl.services.loyalty import levels
 
     with guard(json_):
         with write() as s:
@@ -179,7 +179,7 @@ def level_list(json_: JsonOpt = False) -> None:
 
     Example: storectl level list
     """
-    from storectl.services import levels
+    from storectl.services.loyalty import levels
 
     with guard(json_):
         with read() as s:

@@ -39,7 +39,7 @@ def set_(
     """
     from storectl.money import parse_money
     from storectl.periods import parse_date
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
         cents = parse_money(amount, what="price")
@@ -66,7 +66,7 @@ def quote(
 
     Example: storectl price quote IP17P --customer C001
     """
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
         in_range(qty, "--qty", 1, 1_000_000)
@@ -91,7 +91,7 @@ def list_(
 
     Example: storectl price list --customer C001
     """
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
         with read() as s:
@@ -108,7 +108,7 @@ def history(
 
     Example: storectl price history IP17P
     """
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
         with read() as s:

@@ -48,7 +48,7 @@ def _ranked_table(title: str, rows: list[dict], key: str, label: str, extra: tup
 
 
 def _report(kind: str, period: Optional[str], store: Optional[str], json_: bool) -> None:
-    from storectl.services import reports
+    from storectl.services.books import reports
 
     with guard(json_):
         with read() as s:
@@ -117,7 +117,7 @@ def daily(
 
     Example: storectl report daily --date 2026-11-05
     """
-    from storectl.services import reports
+    from storectl.services.books import reports
 
     with guard(json_):
         with read() as s:
@@ -143,7 +143,7 @@ def month(
 
     Example: storectl report month 2026-11 --out ~/月结 --close
     """
-    from storectl.services import month_end
+    from storectl.services.books import month_end
 
     with guard(json_):
         with _progress() as step:
@@ -161,7 +161,7 @@ class _progress:
         if sys.stderr.isatty():
             from rich.progress import Progress
 
-            from storectl.services.month_end import SHEETS
+            from storectl.services.books.month_end import SHEETS
 
             self.bar = Progress(transient=True, console=__import__("storectl.output", fromlist=["console"]).console(stderr=True))
             self.bar.start()
@@ -186,7 +186,7 @@ def period_close(
 
     Example: storectl period close 2026-11
     """
-    from storectl.services import closing
+    from storectl.services.shop import closing
 
     with guard(json_):
         with write() as s:
@@ -203,7 +203,7 @@ def period_reopen(
 
     Example: storectl --operator E001 period reopen 2026-11
     """
-    from storectl.services import closing
+    from storectl.services.shop import closing
 
     with guard(json_):
         with write() as s:
@@ -217,7 +217,7 @@ def period_list(json_: JsonOpt = False) -> None:
 
     Example: storectl period list
     """
-    from storectl.services import closing
+    from storectl.services.shop import closing
 
     with guard(json_):
         with read() as s:

@@ -9,7 +9,7 @@ import typer
 
 from storectl.cli.common import WHOLE, JsonOpt, in_range, PeriodOpt, emit, guard, read, write
 from storectl.output import console, money, table
-from storectl.services.payments import METHODS, parse_method, parse_payment
+from storectl.services.till.payments import METHODS, parse_method, parse_payment
 
 sell_app = typer.Typer(help="Sell units and quantities: prints the receipt.")
 app = typer.Typer(no_args_is_help=True, help="Show and list sales.")
@@ -40,7 +40,7 @@ def gather_items(items: list[str] | None, file: str | None) -> list[str]:
     if file is not None:
         from pathlib import Path
 
-        from storectl.services import files
+        from storectl.services.shop import files
 
         if items:
             raise invalid("give the items as arguments or with --file, not both", "drop the arguments or --file")
@@ -125,7 +125,7 @@ def sell(
 
     Example: storectl sell --store SZ01 --staff E002 356938035643809 00123:2 --pay wechat=9077
     """
-    from storectl.services import sales
+    from storectl.services.till import sales
 
     with guard(json_):
         in_range(points, "--points", 0, 10**12)
@@ -149,7 +149,7 @@ def show(
 
     Example: storectl sale show S-000012
     """
-    from storectl.services import sale_views
+    from storectl.services.till import sale_views
 
     with guard(json_):
         with read() as s:
@@ -168,7 +168,7 @@ def list_(
 
     Example: storectl sale list -p 2026-11 --store SZ01
     """
-    from storectl.services import sale_views
+    from storectl.services.till import sale_views
 
     with guard(json_):
         with read() as s:
@@ -193,7 +193,8 @@ def return_(
 
     Example: storectl return S-000012 356938035643809 --refund wechat
     """
-    from storectl.services import returns, sales
+    from storectl.services.till import returns
+    from storectl.services.till import sales
 
     with guard(json_):
         method = parse_method(refund) if refund is not None else None

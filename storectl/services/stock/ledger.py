@@ -27,7 +27,7 @@ from storectl.errors import StoreError
 from storectl.models import Movement, Product, StockLevel, Store, Unit, UnitCode
 from storectl.services.stock import costing
 from storectl.services.stock.kinds import ADDS, RULES, TAKES, Kind, Rule  # noqa: F401  (the ledger's public names)
-from storectl.services.unit_input import chunks, level_qty
+from storectl.services.stock.unit_input import chunks, level_qty
 
 @dataclass
 class Line:
