@@ -43,7 +43,7 @@ def _with(env_pin: str | None, operator: str, args: list[str], extra_env: dict |
     env = {"STORECTL_OPERATOR": operator, "STORECTL_PIN": env_pin}
     env.update(extra_env or {})
     if args[:2] == ["staff", "set-pin"]:
-        env.setdefault("STORECTL_NEW_PIN", "1234")
+        env.setdefault("STORECTL_NEW_PIN", "123400")
     return run(*args, "--json", env=env)
 
 

@@ -39,6 +39,6 @@ def set_(
     from storectl.services import settings
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = settings.set_value(s, key, value)
         emit(result, json_, lambda r: notice(f"{r['key']} = {r['value']}"))

@@ -66,7 +66,7 @@ def adjust(
     from storectl.services import points
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = points.adjust(s, phone=phone, delta=delta, reason=reason)
         emit(result, json_, lambda r: notice(f"{r['phone'] or r['member']}: {r['delta']:+d} points, balance {r['balance']}"))
 
@@ -128,7 +128,7 @@ def rule_add(
     from storectl.services import checkin
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = checkin.add_rule(s, every=every, points=points_, once=once)
         emit(result, json_, lambda r: notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else "")))
 
@@ -145,7 +145,7 @@ def rule_remove(
     from storectl.services import checkin
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = checkin.remove_rule(s, rule_id=rule_id)
         emit(result, json_, lambda r: notice(f"rule {r['id']} removed"))
 
@@ -165,7 +165,7 @@ def level_add(
     from storectl.services import levels
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = levels.add_level(s, name=name, min_spend=min_spend, discount=discount, multiplier=multiplier)
         emit(result, json_, lambda r: notice(f"added level {r['name']} from {money(r['min_spend'])}: {r['discount']} % off, ×{r['points_multiplier']} points; {r['members']} member(s) on it"))
 
