@@ -164,6 +164,7 @@ def audit_log(session: Session, *, since=None, limit: int = 200) -> list[dict]: 
     return [
         {
             "at": local_iso(session, r.at),
+            "real_at": local_iso(session, r.real_at),  # the machine's time (at is STORECTL_NOW's when fixed)
             "operator": r.operator,
             "command": r.command,
             "docs": [d for d in r.docs.split(",") if d],
