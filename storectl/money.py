@@ -61,6 +61,21 @@ def parse_money(
     return cents
 
 
+def div_half_up(num: int, den: int) -> int:
+    """num / den rounded half up (halves away from zero, as money is rounded), den > 0."""
+    if den <= 0:
+        raise ValueError("den must be positive")
+    q = (2 * abs(num) + den) // (2 * den)
+    return q if num >= 0 else -q
+
+
+def format_tenths(tenths: int) -> str:
+    """141 -> '14.1'; -5 -> '-0.5'."""
+    sign = "-" if tenths < 0 else ""
+    whole, frac = divmod(abs(tenths), 10)
+    return f"{sign}{whole}.{frac}"
+
+
 def format_money(cents: int) -> str:
     """499950 -> '4999.50': the JSON form, exact, no separators."""
     sign = "-" if cents < 0 else ""

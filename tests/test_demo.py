@@ -142,6 +142,17 @@ def test_points_were_redeemed_and_a_points_paid_sale_was_returned(demo):
     assert shown["points_redeemed"] > 0
 
 
+def test_a_walk_in_brought_back_accessories_and_the_month_end_still_adds_up(demo):
+    sales = ok("--db", demo["db"], "sale", "list", "-p", "2026-11")
+    walk_in = [s for s in sales if s["customer"] is None and Decimal(s["returned"]) > 0]
+    assert len(walk_in) == 1 and walk_in[0]["returned"] == walk_in[0]["total"]
+    from openpyxl import load_workbook
+
+    receivables = load_workbook(demo["workbook"], read_only=True)["Receivables"]
+    codes = [row[0] for row in receivables.iter_rows(min_row=2, values_only=True) if row and row[0]]
+    assert codes and None not in codes
+
+
 def test_trade_customers_owe_part_of_their_credit_sales(demo):
     balances = ok("--db", demo["db"], "customer", "balances")
     assert balances and all(Decimal(b["balance"]) > 0 for b in balances)

@@ -266,6 +266,8 @@ class Month:
             self.plan(day, "10:40", desk, "sell", lambda s: self.wholesale(s, "C001", units=3, key="wholesale"))
         if n == 16:  # one phone of the 5th's order is faulty: it comes back, C001 owes less
             self.plan(day, "15:10", desk, "return", lambda s: self.return_last(s, "wholesale"))
+        if n == 14:  # a walk-in (no customer code) brings back the accessories they bought, for cash
+            self.plan(day, "16:40", self.manager["SZ02"], "return", lambda s: self.return_walk_in(s, "SZ02"))
         if n == 6:  # a company's own price (C006), then the 企业 group price
             self.plan(day, "14:30", desk, "sell", lambda s: self.wholesale(s, "C006", skus=("MBA13-M4-16-256",), units=2))
         if n == 19:
@@ -439,6 +441,23 @@ class Month:
 
         line = sale_views.show_sale(s, self.docs[key])["lines"][-1]
         returns.return_sale(s, sale=self.docs[key], items=[line["unit"]])
+
+    def return_walk_in(self, s, store: str) -> None:  # noqa: ANN001
+        """The latest sale of accessories alone to a walk-in at `store`, returned whole, refunded in cash."""
+        from sqlalchemy import Integer, func
+
+        from storectl.models import Product, Sale, SaleLine, Store
+        from storectl.services import returns
+
+        serial_lines = func.sum(Product.serial.cast(Integer))
+        doc = s.execute(
+            select(Sale.doc_no).join(Store, Store.id == Sale.store_id).join(SaleLine, SaleLine.sale_id == Sale.id)
+            .join(Product, Product.id == SaleLine.product_id)
+            .where(Store.code == store, Sale.customer_id.is_(None))
+            .group_by(Sale.id, Sale.doc_no).having(serial_lines == 0).order_by(Sale.id.desc()).limit(1)
+        ).scalar()
+        if doc:
+            returns.return_sale(s, sale=doc, refund_method="cash")
 
     def payment(self, s, customer: str) -> None:  # noqa: ANN001
         """A customer's bank transfer: half of what they owe (rounded to ¥1,000), or all of it, or nothing yet."""

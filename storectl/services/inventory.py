@@ -22,7 +22,7 @@ from storectl import db
 from storectl.errors import StoreError, invalid
 from storectl.models import UNIT_STATUSES, Movement, Product, StockDoc, StockLevel, Store, Supplier, Unit, UnitCode
 from storectl.money import format_money
-from storectl.services import closing, lookup
+from storectl.services import closing, costing, lookup
 from storectl.services.unit_input import (
     MAX_QTY,
     UNITS_HINT,
@@ -100,10 +100,6 @@ def take_level(session: Session, store: Store, product: Product, qty: int) -> No
         raise StoreError("insufficient_stock", f"{store.code} has {have} of {product.sku}, {qty} needed", f"storectl stock levels --store {store.code}")
 
 
-def _div_half_up(num: int, den: int) -> int:
-    return (2 * num + den) // (2 * den)
-
-
 def _stock_doc(session: Session, *, kind: str, reason: str, store: Store, supplier: Supplier | None = None, ref: str = "") -> StockDoc:
     doc = StockDoc(
         doc_no=db.next_doc_no(session, "IN" if kind == "in" else "OUT"),
@@ -164,9 +160,7 @@ def stock_in(
         if cost_cents * qty > MAX_TOTAL_CENTS:
             raise invalid("the batch's total cost is too large", "check --cost and --qty")
         doc = _stock_doc(session, kind="in", reason="purchase", store=where, supplier=source, ref=ref)
-        on_hand = session.execute(select(func.coalesce(func.sum(StockLevel.qty), 0)).where(StockLevel.product_id == product.id)).scalar()
-        product.avg_cost_cents = _div_half_up(on_hand * product.avg_cost_cents + qty * cost_cents, on_hand + qty)
-        session.add(product)
+        costing.receive_at_cost(session, product, qty, qty * cost_cents)
         add_level(session, where.id, product.id, qty)
         add_movements(session, [{"kind": "in", "doc_no": doc.doc_no, "product_id": product.id, "qty": qty, "to_store_id": where.id, "cost_cents": qty * cost_cents}])
         session.flush()

@@ -19,6 +19,7 @@ from storectl.models import Audit, Setting
 # `db check` runs them all.
 INVARIANT_MODULES = (
     "storectl.services.stock_checks",
+    "storectl.services.costing",
     "storectl.services.sales",
     "storectl.services.sales_day",
     "storectl.services.receivables",

@@ -23,7 +23,8 @@ from storectl.models import (
     TransferLine,
     Unit,
 )
-from storectl.services import settings
+from storectl.services import costing, settings
+from storectl.services.stock_checks import IN_KINDS, OUT_KINDS
 from storectl.services.xlsx import Col, SheetWriter, codes_for, local_naive
 
 
@@ -41,7 +42,7 @@ def receivables_sheet(session: Session, wb, start, end) -> SheetWriter:  # noqa:
 
     due_before = dict(session.execute(select(Sale.customer_id, func.sum(Sale.due_cents)).where(Sale.at < start, Sale.customer_id.is_not(None)).group_by(Sale.customer_id)).all())
     due_in = dict(session.execute(select(Sale.customer_id, func.sum(Sale.due_cents)).where(Sale.at >= start, Sale.at < end, Sale.customer_id.is_not(None)).group_by(Sale.customer_id)).all())
-    credit = select(Sale.customer_id, func.sum(SaleReturn.credit_cents)).join(Sale, Sale.id == SaleReturn.sale_id)
+    credit = select(Sale.customer_id, func.sum(SaleReturn.credit_cents)).join(Sale, Sale.id == SaleReturn.sale_id).where(Sale.customer_id.is_not(None))
     cr_before = dict(session.execute(credit.where(SaleReturn.at < start).group_by(Sale.customer_id)).all())
     cr_in = dict(session.execute(credit.where(SaleReturn.at >= start, SaleReturn.at < end).group_by(Sale.customer_id)).all())
     pay = select(Payment.customer_id, func.sum(Payment.amount_cents))
@@ -73,21 +74,16 @@ def inventory_sheet(session: Session, wb, end, tz) -> SheetWriter:  # noqa: ANN0
     products = {p.id: (p.sku, p.name, p.serial) for p in session.execute(select(Product.id, Product.sku, Product.name, Product.serial))}
     later = session.execute(select(Movement.id).where(Movement.at >= end).limit(1)).first() is not None
     units = _units_at(session, end, later)
+    averages = costing.replay(session, end)
     per: dict[tuple[int, int], list[int]] = {}
     for unit_id, product_id, store_id, cost, _received in units:
         acc = per.setdefault((store_id, product_id), [0, 0])
         acc[0] += 1
         acc[1] += cost
-    # quantity products: movements into a store minus movements out, up to month end
-    into = select(Movement.to_store_id, Movement.product_id, func.sum(Movement.qty), func.sum(Movement.cost_cents)).where(
-        Movement.unit_id.is_(None), Movement.at < end, Movement.to_store_id.is_not(None)).group_by(Movement.to_store_id, Movement.product_id)
-    out = select(Movement.from_store_id, Movement.product_id, func.sum(Movement.qty), func.sum(Movement.cost_cents)).where(
-        Movement.unit_id.is_(None), Movement.at < end, Movement.from_store_id.is_not(None)).group_by(Movement.from_store_id, Movement.product_id)
-    for sign, query in ((1, into), (-1, out)):
-        for store_id, product_id, qty, cost in session.execute(query):
-            acc = per.setdefault((store_id, product_id), [0, 0])
-            acc[0] += sign * int(qty or 0)
-            acc[1] += sign * int(cost or 0)
+    # quantity products: each store's quantity at month end from the ledger (stock on the road is
+    # in no store: the Transfers sheet lists it), valued at the moving average as it stood then
+    for (store_id, product_id), qty in quantities_at(session, end).items():
+        per[(store_id, product_id)] = [qty, qty * averages.get(product_id, 0)]
     for (store_id, product_id), (qty, value) in sorted(per.items(), key=lambda kv: (stores[kv[0][0]], products[kv[0][1]][0])):
         if qty == 0:
             continue
@@ -104,6 +100,18 @@ def inventory_sheet(session: Session, wb, end, tz) -> SheetWriter:  # noqa: ANN0
         sheet.append_raw([sheet.text(stores[store_id]), sheet.text(sku), sheet.text(name), sheet.text(codes.get(unit_id)),
                           sheet.money(cost), sheet._cell_with(local_naive(received, tz), sheet._dates)])
     return sheet
+
+
+def quantities_at(session: Session, end) -> dict[tuple[int, int], int]:  # noqa: ANN001
+    """{(store_id, product_id): qty} of quantity products on hand at `end`: movements in − out, by kind."""
+    signed = case((Movement.kind.in_(IN_KINDS), Movement.qty), else_=-Movement.qty)
+    place = case((Movement.kind.in_(IN_KINDS), Movement.to_store_id), else_=Movement.from_store_id)
+    query = (
+        select(place, Movement.product_id, func.sum(signed))
+        .where(Movement.unit_id.is_(None), Movement.at < end, Movement.kind.in_(IN_KINDS + OUT_KINDS))
+        .group_by(place, Movement.product_id)
+    )
+    return {(s, p): int(q) for s, p, q in session.execute(query) if q}
 
 
 def _units_at(session: Session, end, later: bool) -> list[tuple]:  # noqa: ANN001

@@ -122,8 +122,33 @@ def statement(session: Session, *, customer: str, period: str | None = None) -> 
     }
 
 
+def _oldest_open(events: list[tuple]):  # noqa: ANN202
+    """When the oldest credit sale still (partly) unpaid was made, from one customer's events.
+
+    A return credit settles the sale it returns; payments settle the oldest sales first.
+    """
+    left: dict[str, int] = {}
+    when: dict[str, object] = {}
+    pool = 0
+    for _, at, doc, kind, cents, sale in events:
+        if kind == "sale":
+            left[doc], when[doc] = cents, at
+        elif kind == "return":
+            left[sale] = left.get(sale, 0) + cents
+        else:
+            pool -= cents
+    for doc in sorted(when, key=lambda d: (when[d], d)):
+        if left[doc] <= 0:
+            continue
+        if pool >= left[doc]:
+            pool -= left[doc]
+            continue
+        return when[doc]
+    return None
+
+
 def balances(session: Session) -> list[dict]:
-    """Who owes what, oldest unpaid debt first (payments and credits settle the oldest sales first)."""
+    """Who owes what, oldest unpaid debt first (credits settle their own sale, payments the oldest)."""
     owing = session.exec(select(Customer).where(Customer.balance_cents > 0)).all()
     if not owing:
         return []
@@ -134,17 +159,8 @@ def balances(session: Session) -> list[dict]:
         by_customer.setdefault(event[0], []).append(event)
     rows = []
     for c in owing:
-        events = by_customer.get(c.id, [])
-        pool = -sum(e[4] for e in events if e[4] < 0)
-        oldest = None
-        for _, at, _doc, kind, cents, _sale in events:
-            if kind != "sale":
-                continue
-            if pool >= cents:
-                pool -= cents
-                continue
-            oldest = at.astimezone(tz).date()
-            break
+        oldest = _oldest_open(by_customer.get(c.id, []))
+        oldest = oldest.astimezone(tz).date() if oldest else None
         rows.append({
             "customer": c.code,
             "name": c.name,

@@ -19,7 +19,7 @@ from sqlalchemy import case, func, literal, select, union_all
 from sqlmodel import Session
 
 from storectl.models import Customer, SalesDay, Staff, Store
-from storectl.money import cents_of, format_money
+from storectl.money import cents_of, div_half_up, format_money, format_tenths
 from storectl.periods import Period, month_period, parse_date, parse_period
 from storectl.services import lookup, sales_day, settings
 
@@ -93,9 +93,11 @@ def _measures(f) -> list:  # noqa: ANN001
 
 
 def _figures(sales: int, units: int, revenue: int, cost: int) -> dict[str, Any]:
+    sales, units, revenue, cost = int(sales), int(units), int(revenue), int(cost)
     profit = revenue - cost
-    margin = f"{(profit * 1000 // revenue) / 10:.1f}" if revenue > 0 else None
-    avg = format_money(revenue // sales) if sales else format_money(0)
+    # rounded half up to what is shown: 0.1 % and the fen
+    margin = format_tenths(div_half_up(profit * 1000, revenue)) if revenue > 0 else None
+    avg = format_money(div_half_up(revenue, sales)) if sales else format_money(0)
     return {
         "sales": int(sales),
         "units": int(units),

@@ -23,7 +23,7 @@ from storectl import db
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Movement, Product, ReturnLine, Sale, SaleLine, SalePayment, SaleReturn, StockLevel, Store, Unit
 from storectl.money import format_money
-from storectl.services import closing, loyalty, lookup, sale_views, sales, sales_day, settings
+from storectl.services import closing, costing, loyalty, lookup, sale_views, sales, sales_day, settings
 
 
 def _wanted(session: Session, sale: Sale, lines: list[SaleLine], items: list[str]) -> list[tuple[SaleLine, int]]:
@@ -68,14 +68,8 @@ def _wanted(session: Session, sale: Sale, lines: list[SaleLine], items: list[str
 
 
 def _restock_quantity(session: Session, store_id: int, product_id: int, qty: int, cost_cents: int) -> None:
-    """Put a quantity back at its sold cost, folding it into the moving average (half up)."""
-    on_hand = select(func.coalesce(func.sum(StockLevel.qty), 0)).where(StockLevel.product_id == product_id).scalar_subquery()
-    session.execute(
-        update(Product)
-        .where(Product.id == product_id)
-        .values(avg_cost_cents=(Product.avg_cost_cents * on_hand + cost_cents + (on_hand + qty) // 2) // (on_hand + qty))
-        .execution_options(synchronize_session=False)
-    )
+    """Put a quantity back at its sold cost, folded into the moving average."""
+    costing.receive_at_cost(session, session.get(Product, product_id), qty, cost_cents)
     result = session.execute(
         update(StockLevel)
         .where(StockLevel.store_id == store_id, StockLevel.product_id == product_id)
@@ -131,13 +125,18 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
     """Return the whole sale (no items) or the named units / SKU[:QTY]; returns the RT- document."""
     closing.ensure_open(session)
     original = sale_views.sale_by_doc(session, sale)
+    now = db.now_of(session)
+    if now < original.at:
+        sold = settings.local_iso(session, original.at)
+        raise invalid(f"{original.doc_no} was sold at {sold}; a return cannot be dated before its sale",
+                      "check the clock (STORECTL_NOW) and try again")
     lines = session.exec(select(SaleLine).where(SaleLine.sale_id == original.id).order_by(SaleLine.line_no)).all()
     wanted = _wanted(session, original, list(lines), list(items))
     if refund_method is not None:
         refund_method = sales.parse_method(refund_method)
     earlier = session.exec(select(SaleReturn).where(SaleReturn.sale_id == original.id)).all()
 
-    ret = SaleReturn(doc_no=db.next_doc_no(session, "RT"), sale_id=original.id, at=db.now_of(session), operator=db.operator_of(session))
+    ret = SaleReturn(doc_no=db.next_doc_no(session, "RT"), sale_id=original.id, at=now, operator=db.operator_of(session))
     session.add(ret)
     session.flush()
     returned = [(line, _return_line(session, sale=original, ret=ret, line=line, qty=qty)) for line, qty in wanted]
