@@ -32,8 +32,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('staff', schema=None) as batch_op:
-        batch_op.drop_column('pin_locked_until')
-        batch_op.drop_column('pin_failures')
-    with op.batch_alter_table('audit', schema=None) as batch_op:
-        batch_op.drop_column('real_at')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of `staff` would
+    # drop a table that every sale's foreign keys point to.
+    for table, column in (("staff", "pin_locked_until"), ("staff", "pin_failures"), ("audit", "real_at")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
