@@ -219,12 +219,18 @@ def _lock_is_free() -> bool:
 
         from storectl.db import WRITE_LOCK_KEY
 
+        # the key is the whole server's: another test worker may hold it for a moment, but a
+        # lock held by this process (waiting at the prompt) would never come free
         engine = create_engine(url, poolclass=NullPool)
         try:
             with engine.connect() as conn:
-                got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}).scalar()
-                conn.rollback()
-                return bool(got)
+                deadline = time.monotonic() + 10
+                while True:
+                    got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}).scalar()
+                    conn.rollback()
+                    if got or time.monotonic() > deadline:
+                        return bool(got)
+                    time.sleep(0.05)
         finally:
             engine.dispose()
     conn = sqlite3.connect(url, timeout=0, isolation_level=None)
