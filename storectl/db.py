@@ -23,7 +23,7 @@ from storectl import clock
 from storectl.errors import StoreError
 
 # The newest Alembic revision; a test proves it equals the migrations' head.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 APP_NAME = "storectl"
 
 
@@ -256,13 +256,18 @@ class Database:
 
     # --- sessions --------------------------------------------------------------------------
 
-    def _session(self, *, write: bool, command: str) -> Session:
+    def _session(self, *, write: bool, command: str, now=None) -> Session:  # noqa: ANN001
         engine = self.engine.execution_options(storectl_begin="IMMEDIATE") if write else self.engine
         session = Session(engine, expire_on_commit=False, autoflush=True)
         session.info.update(
-            operator=self.operator, pin=self.pin, pin_prompt=self.pin_prompt, command=command, docs=[], write=write, now=clock.now(), db=self
+            operator=self.operator, pin=self.pin, command=command, docs=[], write=write,
+            now=now if now is not None else clock.now(), db=self,
         )
         return session
+
+    def clock_is_fixed(self) -> bool:
+        """Whether this process runs under a fixed clock (STORECTL_NOW); the demo's always does."""
+        return bool(clock.fixed())
 
     @contextmanager
     def read(self, command: str = "") -> Iterator[Session]:
@@ -277,18 +282,52 @@ class Database:
             session.rollback()
             session.close()
 
+    def _preflight(self) -> dict:
+        """Before the write lock: ask for a manager's PIN (prompt or STORECTL_PIN) and check it.
+
+        Who needs a PIN is read in a snapshot that ends before anyone is asked, so nothing (no
+        SQLite write lock, no PostgreSQL advisory lock, no read transaction) is held while a
+        person types; scrypt runs here too, outside the lock. The command's own transaction
+        judges again (`auth.require_manager`) and refuses and audits what is wrong.
+        """
+        from storectl.services.shop import auth
+
+        session = self._session(write=False, command="")
+        try:
+            holder = auth.pin_holder(session)
+        except (DatabaseError, OperationalError) as exc:
+            raise (translate_db_error(exc) or exc) from None
+        finally:
+            session.rollback()
+            session.close()
+        if holder is None:
+            return {}
+        code, name, stored = holder
+        pin = self.pin
+        if not pin and callable(self.pin_prompt):
+            pin = self.pin_prompt(f"PIN for {code} ({name})")
+        if not pin:
+            return {}
+        return {"pin": pin, "pin_verified": (code, stored) if auth.verify_pin(pin, stored) else None}
+
     @contextmanager
-    def write(self, command: str) -> Iterator[Session]:
-        """The one transaction of a write command: BEGIN IMMEDIATE … COMMIT, with its audit row."""
+    def write(self, command: str, *, manager: bool = False) -> Iterator[Session]:
+        """The one transaction of a write command: BEGIN IMMEDIATE … COMMIT, with its audit row.
+
+        `manager=True` for a command that may need a manager's PIN: it is asked before the lock.
+        """
         self.ensure_ready()
         self.refuse_if_damaged()
+        ahead = self._preflight() if manager else {}
         session = self._session(write=True, command=command)
+        session.info.update(ahead)
         try:
             session.connection()  # BEGIN IMMEDIATE now, before any read
             if not self.is_sqlite:
                 _serialise_writers(session)
+            self._check_clock(session)
             yield session
-            record_audit(session, outcome="ok")
+            record_audit(session, outcome="ok", detail=session.info.get("audit_detail", ""))
             session.commit()
         except StoreError as err:
             session.rollback()
@@ -355,13 +394,64 @@ class Database:
             self.mark_damaged(err.message)
         return err
 
+    def _check_clock(self, session: Session) -> None:
+        """A fixed clock writes only to a database made under one, or where a manager allowed it."""
+        if not self.clock_is_fixed():
+            return
+        mode = setting_value(session, CLOCK_MODE_KEY)
+        if mode == "fixed":
+            return
+        override = setting_value(session, "clock.override") or "deny"
+        if override == "allow":
+            return
+        if override != "deny":
+            from datetime import date
+
+            from storectl.services.shop import settings
+
+            try:
+                until = date.fromisoformat(override)
+            except ValueError:
+                until = None
+            if until is not None and clock.real_now().astimezone(settings.shop_tz(session)).date() <= until:
+                return
+        raise ClockRefused(
+            "forbidden",
+            f"STORECTL_NOW={clock.fixed()} is set, but this database keeps the real time (it was made without a fixed clock)",
+            "unset STORECTL_NOW; for a replay a manager first allows it: storectl config set clock.override allow (or an end date, e.g. 2026-11-30)",
+        )
+
     def _audit_refusal(self, command: str, err: StoreError) -> None:
-        session = self._session(write=True, command=command)
+        from storectl.services.shop import auth
+
+        # a refused fixed clock is recorded at the real time, not at the time it tried to claim
+        session = self._session(write=True, command=command, now=clock.real_now() if isinstance(err, ClockRefused) else None)
+        locked = False
         try:
             record_audit(session, outcome=err.code, detail=err.message)
+            if isinstance(err, auth.WrongPin):
+                locked = auth.record_wrong_pin(session, err.staff)
+                if locked:
+                    session.info["operator"] = err.staff
+                    record_audit(session, outcome="locked", detail=f"{err.staff} locked for {auth.LOCKOUT} after {auth.MAX_WRONG_PINS} wrong PINs in a row")
             session.commit()
         finally:
             session.close()
+        if isinstance(err, auth.WrongPin):
+            auth.pause_after_wrong_pin()
+
+
+class ClockRefused(StoreError):
+    """`forbidden`: a fixed clock on a database that keeps the real time."""
+
+
+# The setting that says whether a database was made under a fixed clock ("fixed") or the real
+# one ("real"); stamped once when the database is created (`migrate.upgrade`). Missing = real.
+CLOCK_MODE_KEY = "_clock"
+
+
+def setting_value(session: Session, key: str) -> str | None:
+    return session.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).scalar()
 
 
 # PostgreSQL: one writer at a time, like SQLite's BEGIN IMMEDIATE. A transaction-scoped
@@ -382,6 +472,7 @@ def record_audit(session: Session, *, outcome: str, detail: str = "") -> None:
     session.add(
         Audit(
             at=info["now"],
+            real_at=clock.real_now(),
             operator=info.get("operator") or "",
             command=info.get("command") or "",
             docs=",".join(info.get("docs") or []),

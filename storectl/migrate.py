@@ -42,7 +42,23 @@ def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str | Non
     before = db.current_revision()
     with db.engine.execution_options(storectl_begin="IMMEDIATE").begin() as conn:
         command.upgrade(alembic_config(db, conn), revision)
+        _stamp_clock(db, conn)
     return before, db.current_revision()
+
+
+def _stamp_clock(db: Database, conn) -> None:  # noqa: ANN001
+    """Record, once, whether the database was made (or first upgraded to this storectl) under a
+    fixed clock: such a database (the demo, tests, replays) keeps accepting STORECTL_NOW; one made
+    under the real clock refuses it unless a manager allows it (`config set clock.override`)."""
+    from sqlalchemy import inspect, text
+
+    from storectl.db import CLOCK_MODE_KEY
+
+    if "setting" not in inspect(conn).get_table_names():
+        return
+    if conn.execute(text("SELECT 1 FROM setting WHERE key = :k"), {"k": CLOCK_MODE_KEY}).first() is None:
+        mode = "fixed" if db.clock_is_fixed() else "real"
+        conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, :v)"), {"k": CLOCK_MODE_KEY, "v": mode})
 
 
 def downgrade(db: Database, revision: str) -> None:

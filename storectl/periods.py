@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from storectl.clock import MAX_YEAR, MIN_YEAR  # one range for every date
 from storectl.errors import invalid
 
 PERIOD_HINT = "e.g. 2026-11, 2026-11-03, 2026Q4, 2026 or 2026-11-01..2026-12-01"
 DATE_HINT = "e.g. 2026-11-03 (YYYY-MM-DD)"
 TIMEZONE_HINT = "an IANA time zone, e.g. Asia/Shanghai or UTC"
-MIN_YEAR, MAX_YEAR = 1900, 2999
 
 _YEAR = re.compile(r"([0-9]{4})")
 _QUARTER = re.compile(r"([0-9]{4})[Qq]([0-9])")

@@ -23,6 +23,10 @@ import hypothesis.strategies  # noqa: F401,E402
 from storectl.cli import app
 
 NOW = "2026-11-02T10:00:00+08:00"
+# For the whole session too, not only inside each test: module-scoped fixtures build databases
+# that the tests then use under a fixed clock, and a database made under the real clock refuses
+# one (issue 15). Made under this one, they are "fixed-clock" databases like the demo's.
+os.environ["STORECTL_NOW"] = NOW
 
 
 PG_URL = os.environ.get("STORECTL_TEST_DATABASE_URL", "").strip()

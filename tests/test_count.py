@@ -50,10 +50,10 @@ def test_apply_books_the_missing_units_as_lost_with_movements(shop):
 
 def test_apply_is_for_managers_once_pins_are_in_use(shop):
     stocked()
-    set_manager_pin("4821")
+    set_manager_pin("482100")
     fails("forbidden", "--operator", "E002", "stock", "count", "--store", "SZ01", "A1", "--apply")
     assert ok("--operator", "E002", "stock", "count", "--store", "SZ01", "A1")["applied"] is False
-    assert ok("--operator", "E001", "stock", "count", "--store", "SZ01", "A1", "--apply", env={"STORECTL_PIN": "4821"})["lost"] == 3
+    assert ok("--operator", "E001", "stock", "count", "--store", "SZ01", "A1", "--apply", env={"STORECTL_PIN": "482100"})["lost"] == 3
 
 
 def test_counting_needs_a_store_and_something_scanned(shop):

@@ -36,7 +36,7 @@ def member(shop):
     return PHONE
 
 
-def set_pin(code: str = "E001", pin: str = "1234") -> None:
+def set_pin(code: str = "E001", pin: str = "123400") -> None:
     from storectl.services.shop import auth
     from storectl.services.shop import lookup
 
@@ -88,8 +88,8 @@ def test_adjust_is_for_managers_with_their_pin_once_a_manager_has_a_pin(member):
     set_pin()
     fails("forbidden", "points", "adjust", PHONE, "5", "--reason", "r", env={"STORECTL_OPERATOR": "E002"})
     fails("forbidden", "points", "adjust", PHONE, "5", "--reason", "r", env={"STORECTL_OPERATOR": "E001"})
-    fails("forbidden", "points", "adjust", PHONE, "5", "--reason", "r", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": "9999"})
-    done = ok("points", "adjust", PHONE, "5", "--reason", "r", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": "1234"})
+    fails("forbidden", "points", "adjust", PHONE, "5", "--reason", "r", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": "999999"})
+    done = ok("points", "adjust", PHONE, "5", "--reason", "r", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": "123400"})
     assert done["balance"] == 15
     with database().read() as s:
         refusals = s.exec(select(Audit).where(Audit.outcome == "forbidden")).all()

@@ -118,9 +118,9 @@ def test_bad_price_input_is_refused(shop):
 
 
 def test_only_a_manager_sets_prices_once_pins_are_in_use(shop):
-    ok("--operator", "E001", "staff", "set-pin", "E001", env={"STORECTL_NEW_PIN": "4821"})
-    fails("forbidden", "--operator", "E002", "price", "set", "IP17P", "1", env={"STORECTL_PIN": "4821"})
-    fails("forbidden", "--operator", "E001", "price", "set", "IP17P", "1", env={"STORECTL_PIN": "0000"})
-    rule = ok("--operator", "E001", "price", "set", "IP17P", "8799", env={"STORECTL_PIN": "4821"})
+    ok("--operator", "E001", "staff", "set-pin", "E001", env={"STORECTL_NEW_PIN": "482100"})
+    fails("forbidden", "--operator", "E002", "price", "set", "IP17P", "1", env={"STORECTL_PIN": "482100"})
+    fails("forbidden", "--operator", "E001", "price", "set", "IP17P", "1", env={"STORECTL_PIN": "000000"})
+    rule = ok("--operator", "E001", "price", "set", "IP17P", "8799", env={"STORECTL_PIN": "482100"})
     assert rule["operator"] == "E001"
     assert _quote(None) == ("8799.00", "list")

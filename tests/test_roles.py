@@ -43,7 +43,7 @@ def _with(env_pin: str | None, operator: str, args: list[str], extra_env: dict |
     env = {"STORECTL_OPERATOR": operator, "STORECTL_PIN": env_pin}
     env.update(extra_env or {})
     if args[:2] == ["staff", "set-pin"]:
-        env.setdefault("STORECTL_NEW_PIN", "1234")
+        env.setdefault("STORECTL_NEW_PIN", "123400")
     return run(*args, "--json", env=env)
 
 
@@ -119,7 +119,7 @@ def test_ordinary_work_needs_no_pin(shop):
 
 
 def test_a_bad_new_pin_is_refused(shop):
-    for bad in ("", "12", "abcd", "1234567890123", "12 34", "١٢٣٤"):
+    for bad in ("", "12", "1234", "12345", "abcd", "abcdef", "1234567890123", "12 34", "١٢٣٤٥٦"):
         fails("invalid_input", "staff", "set-pin", "E001", env={"STORECTL_NEW_PIN": bad})
     assert ok("staff", "list")[0]["has_pin"] is False
 

@@ -39,12 +39,12 @@ def test_quantities_go_out_per_store_at_the_average_cost(shop):
 
 def test_scrap_and_loss_are_for_managers_once_pins_are_in_use(shop):
     stock_in("A1", "A2", "A3")
-    set_manager_pin("4821")
+    set_manager_pin("482100")
     for reason in ("scrap", "loss"):
         fails("forbidden", "--operator", "E002", "stock", "out", "--reason", reason, "A1")
-        fails("forbidden", "--operator", "E001", "stock", "out", "--reason", reason, "A1", env={"STORECTL_PIN": "0000"})
+        fails("forbidden", "--operator", "E001", "stock", "out", "--reason", reason, "A1", env={"STORECTL_PIN": "000000"})
     assert ok("--operator", "E002", "stock", "out", "--reason", "supplier-return", "A1")["status"] == "supplier_returned"
-    assert ok("--operator", "E001", "stock", "out", "--reason", "loss", "A2", env={"STORECTL_PIN": "4821"})["status"] == "lost"
+    assert ok("--operator", "E001", "stock", "out", "--reason", "loss", "A2", env={"STORECTL_PIN": "482100"})["status"] == "lost"
     assert ok("sn", "show", "A1")["status"] == "supplier_returned" and ok("sn", "show", "A3")["status"] == "in_stock"
 
 

@@ -62,7 +62,7 @@ def read_session():
     return Database(resolve_url(None)).read("test")
 
 
-def set_manager_pin(pin: str = "4821") -> None:
+def set_manager_pin(pin: str = "482100") -> None:
     """From now on manager-only actions need E001 and this PIN."""
     ok("--operator", "E001", "staff", "set-pin", "E001", env={"STORECTL_NEW_PIN": pin})
 

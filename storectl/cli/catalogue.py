@@ -66,7 +66,7 @@ def staff_add(
     from storectl.services.shop import catalogue
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = catalogue.add_staff(s, code=code, name=name, store=store, role=role)
         emit(result, json_, _added("staff member"))
 
@@ -107,7 +107,7 @@ def staff_set_pin(
         if pin is None:
             pin = typer.prompt(f"new PIN for {code}", hide_input=True, confirmation_prompt=True, err=True)
         auth.validate_pin(pin)
-        with write() as s:
+        with write(manager=True) as s:
             result = auth.set_pin(s, code=code, pin=pin)
         emit(result, json_, lambda r: notice(f"PIN set for {r['staff']}" + (" — manager-only actions now need a manager's PIN" if r["pins_in_force"] else "")))
 

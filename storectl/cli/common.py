@@ -66,15 +66,19 @@ def _prompt_pin(label: str) -> str:
     return typer.prompt(label, hide_input=True, err=True)
 
 
+def interactive() -> bool:
+    """Whether a person can be asked (stdin is a terminal)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
 def database():
     from storectl.db import Database, resolve_url
 
-    interactive = sys.stdin is not None and sys.stdin.isatty()
     return Database(
         resolve_url(state.db),
         operator=operator(),
         pin=os.environ.get("STORECTL_PIN"),
-        pin_prompt=_prompt_pin if interactive else None,
+        pin_prompt=_prompt_pin if interactive() else None,
     )
 
 
@@ -82,9 +86,13 @@ def command_name() -> str:
     return state.command
 
 
-def write():
-    """The command's one write transaction (BEGIN IMMEDIATE … COMMIT, audited)."""
-    return database().write(command_name())
+def write(*, manager: bool = False):
+    """The command's one write transaction (BEGIN IMMEDIATE … COMMIT, audited).
+
+    `manager=True` when the command may be manager-only: a PIN is then asked (or read from
+    STORECTL_PIN) before the write lock is taken, never while holding it.
+    """
+    return database().write(command_name(), manager=manager)
 
 
 def read():

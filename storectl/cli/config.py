@@ -39,6 +39,6 @@ def set_(
     from storectl.services.shop import config
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = config.set_setting(s, key, value)
         emit(result, json_, lambda r: notice(f"{r['key']} = {r['value']}"))

@@ -90,12 +90,18 @@ def restore(
     file: Annotated[str, typer.Argument(help="A backup made by storectl db backup.")],
     json_: JsonOpt = False,
 ) -> None:
-    """Replace the database with a backup, after checking the backup is sound.
+    """Bring a backup back into the database (managers; waits for other writers; audited).
 
-    Example: storectl db restore /srv/backups/store-20261130-021500.db
+    The backup is checked first; audit rows written since it, PINs and the clock settings are kept.
+    Example: storectl --operator E001 db restore /srv/backups/store-20261130-021500.db
     """
     from storectl.services.shop import maintenance
 
+    def human(r: dict) -> None:
+        notice(f"restored {r['from']} into {r['path']} (kept {r['carried']['audit_rows']} newer audit rows, {r['carried']['pins']} PINs)")
+        if not r["carried"]["pins_in_force"]:
+            notice("no manager has a PIN in the restored database: manager-only actions are open to anyone until one is set")
+
     with guard(json_):
         result = maintenance.restore(database(), source=file)
-        emit(result, json_, lambda r: notice(f"restored {r['from']} → {r['path']}"))
+        emit(result, json_, human)

@@ -66,7 +66,7 @@ def adjust(
     from storectl.services.loyalty import points
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = points.adjust(s, phone=phone, delta=delta, reason=reason)
         emit(result, json_, lambda r: notice(f"{r['phone'] or r['member']}: {r['delta']:+d} points, balance {r['balance']}"))
 
@@ -130,7 +130,7 @@ def rule_add(
     with guard(json_):
         in_range(every, "--every", -10**9, 10**9)  # the service says what a rule may be
         in_range(points_, "--points", -10**9, 10**9)
-        with write() as s:
+        with write(manager=True) as s:
             result = checkin.add_rule(s, every=every, points=points_, once=once)
         emit(result, json_, lambda r: notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else "")))
 
@@ -148,7 +148,7 @@ def rule_remove(
 
     with guard(json_):
         in_range(rule_id, "ID", 1, 2**62)
-        with write() as s:
+        with write(manager=True) as s:
             result = checkin.remove_rule(s, rule_id=rule_id)
         emit(result, json_, lambda r: notice(f"rule {r['id']} removed"))
 
@@ -168,7 +168,7 @@ def level_add(
     from storectl.services.loyalty import levels
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = levels.add_level(s, name=name, min_spend=min_spend, discount=discount, multiplier=multiplier)
         emit(result, json_, lambda r: notice(f"added level {r['name']} from {money(r['min_spend'])}: {r['discount']} % off, ×{r['points_multiplier']} points; {r['members']} member(s) on it"))
 

@@ -45,7 +45,7 @@ def set_(
         cents = parse_money(amount, what="price")
         start = parse_date(from_) if from_ is not None else None
         end = parse_date(until) if until is not None else None
-        with write() as s:
+        with write(manager=True) as s:
             result = pricing.set_price(
                 s, sku=sku, price_cents=cents, customer=customer, group=group, level=level, valid_from=start, valid_until=end
             )

@@ -206,7 +206,7 @@ def period_reopen(
     from storectl.services.shop import closing
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             result = closing.reopen(s, period)
         emit(result, json_, lambda r: notice(f"{r['period']} reopened" if r["changed"] else f"{r['period']} was not closed"))
 

@@ -44,7 +44,7 @@ def import_(
     from storectl.services.shop import importer
 
     with guard(json_):
-        with write() as s:
+        with write(manager=kind.strip().lower() == "staff") as s:
             result = importer.import_file(s, kind=kind, path=file)
         emit(result, json_, lambda r: notice(f"imported {r['imported']} {r['kind']} from {r['file']}"))
 

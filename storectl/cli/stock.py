@@ -195,7 +195,7 @@ def stock_out(
 
     with guard(json_):
         found = _units_or_scan(items, file, in_stock_checker(store, "take out"))
-        with write() as s:
+        with write(manager=reason.strip().lower() in ("loss", "scrap")) as s:
             result = inventory.stock_out(s, reason=reason, items=found, store=store)
         emit(result, json_, lambda r: notice(
             f"{r['id']}: {len(r['units'])} unit(s)"
@@ -275,7 +275,7 @@ def stock_count(
 
             raise invalid("nothing scanned", "give the codes, --file F, or - to scan")
         found = _units_or_scan(units, file, check)
-        with write() as s:
+        with write(manager=apply) as s:
             result = counting.count(s, store=store, items=found, apply=apply)
         emit(result, json_, _counted)
 

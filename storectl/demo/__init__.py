@@ -50,9 +50,11 @@ class ClockedDatabase(Database):
         if not self.ready:
             super().ensure_ready()
 
-    def _session(self, *, write: bool, command: str):  # noqa: ANN202
-        session = super()._session(write=write, command=command)
-        session.info["now"] = self.at
+    def clock_is_fixed(self) -> bool:
+        return True  # the demo's database keeps accepting STORECTL_NOW, for replays and tests
+
+    def _session(self, *, write: bool, command: str, now=None):  # noqa: ANN001,ANN202
+        session = super()._session(write=write, command=command, now=self.at)
         return session
 
 

@@ -17,8 +17,12 @@ class DocCounter(SQLModel, table=True):
 
 
 class Audit(SQLModel, table=True):
+    """One row per write command (or refusal): `at` is the business time the command ran under
+    (STORECTL_NOW when fixed), `real_at` the machine's real time when it was recorded."""
+
     id: Optional[int] = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
+    real_at: Optional[datetime] = None  # None only on rows written before revision 0007
     operator: str
     command: str
     docs: str = ""

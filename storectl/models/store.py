@@ -24,5 +24,8 @@ class Staff(SQLModel, table=True):
     store_id: int = Field(foreign_key="store.id", index=True)
     role: str = "clerk"
     pin_hash: Optional[str] = None
+    # wrong PINs in a row, and until when (real time) the code is locked after too many
+    pin_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    pin_locked_until: Optional[datetime] = None
     active: bool = True
     created_at: datetime

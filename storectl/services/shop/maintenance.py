@@ -302,6 +302,7 @@ def audit_log(session: Session, *, since=None, limit: int = 200) -> list[dict]: 
     return [
         {
             "at": local_iso(session, r.at),
+            "real_at": local_iso(session, r.real_at),  # the machine's time (at is STORECTL_NOW's when fixed)
             "operator": r.operator,
             "command": r.command,
             "docs": [d for d in r.docs.split(",") if d],
@@ -313,32 +314,134 @@ def audit_log(session: Session, *, since=None, limit: int = 200) -> list[dict]: 
 
 
 def restore(db: Database, *, source: str) -> dict:
-    """Replace the database with a backup, after checking the backup is a sound storectl database."""
-    import shutil
-    import sqlite3
+    """Bring a backup back into the live database: manager-only, under the write lock, audited.
 
+    The backup is checked first (PRAGMA quick_check, a storectl database at this storectl's
+    schema), outside the lock. Then, in ONE write transaction on the live file (no file swap:
+    other processes keep their connections; their writes finish before or wait and land on the
+    restored data): the operator is judged against the current database, what it holds is noted,
+    every table is replaced by the backup's, and what must not roll back is carried over — the
+    audit rows written since the backup (refusals included), staff PINs and lockouts, and the
+    clock settings. The restore's own audit row says who, from which file, and what was there.
+    """
     if not db.is_sqlite or db.path is None:
         raise invalid("db restore replaces SQLite files; this database is on a server", "use pg_restore on the server")
     src = Path(source).expanduser()
     if not src.is_file():
         raise invalid(f"backup {source!r} does not exist", "storectl db backup makes one; give its path")
+    if db.path.exists() and src.resolve() == db.path.resolve():
+        raise invalid(f"{src} is the database in use", "give a backup made by storectl db backup")
+    revision = _check_backup(src)
+    from storectl.services.shop import auth
+
+    with db.write("db restore", manager=True) as session:
+        auth.require_manager(session, "db restore")
+        held = _holdings(session)
+        carried = _replace_with(session, src)
+        session.info["audit_detail"] = _restore_note(src, held, carried)
+    db.engine.dispose()  # the connection that attached the backup
+    return {"path": str(db.path), "from": str(src), "revision": revision, "before": held, "carried": carried}
+
+
+def _check_backup(src: Path) -> str:
+    """PRAGMA quick_check and the schema revision of a backup, read-only, before any lock."""
+    import sqlite3
+
     try:
         conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
         try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            rev = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            ok = [row[0] for row in conn.execute("PRAGMA quick_check")]
+            has_version = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
+            rev = conn.execute("SELECT version_num FROM alembic_version").fetchone() if has_version else None
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise invalid(f"{src.name} is not a storectl backup ({exc})", "give a file made by storectl db backup") from None
-    if ok != "ok" or rev is None:
-        raise invalid(f"{src.name} fails the integrity check ({ok})", "use an older backup")
+    if ok != ["ok"]:
+        shown = "; ".join(ok[:3]) + (" …" if len(ok) > 3 else "")
+        raise invalid(f"{src.name} fails the integrity check ({shown})", "use another backup")
+    if rev is None:
+        raise invalid(f"{src.name} is not a storectl database (no schema revision)", "give a file made by storectl db backup")
+    from storectl import migrate
+
     if rev[0] != SCHEMA_HEAD:
-        raise invalid(f"{src.name} is at schema {rev[0]}, this storectl needs {SCHEMA_HEAD}", "restore it, then storectl db upgrade — or use a newer backup")
-    tmp = db.path.with_name(db.path.name + ".restore")
-    shutil.copyfile(src, tmp)
-    os.chmod(tmp, 0o600)
-    for suffix in ("-wal", "-shm"):
-        Path(str(db.path) + suffix).unlink(missing_ok=True)
-    os.replace(tmp, db.path)
-    return {"path": str(db.path), "from": str(src), "revision": rev[0]}
+        if rev[0] in _known_revisions():
+            raise invalid(
+                f"{src.name} is at schema {rev[0]}, this storectl needs {SCHEMA_HEAD}",
+                f"upgrade a copy of it first: storectl --db COPY.db db upgrade, then restore the copy",
+            )
+        raise invalid(f"{src.name} is at schema {rev[0]}, made by a newer storectl (this one knows up to {migrate.head_revision()})", "restore it with the storectl that made it")
+    return rev[0]
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    from storectl import migrate
+
+    return {r.revision for r in ScriptDirectory.from_config(migrate.alembic_config(Database("sqlite://"))).walk_revisions()}
+
+
+def _holdings(session: Session) -> dict:
+    """What the database holds, for the auditor: the last number of each document and a few counts."""
+    docs = {prefix: f"{prefix}-{last:06d}" for prefix, last in session.execute(text("SELECT prefix, last FROM doc_counter ORDER BY prefix"))}
+    counts = {
+        table: session.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+        for table in ("unit", "sale", "customer", "audit")
+    }
+    return {"docs": docs, "counts": counts}
+
+
+def _tables(session: Session, schema: str) -> dict[str, list[str]]:
+    names = [n for (n,) in session.execute(text(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))]
+    return {n: [row[1] for row in session.execute(text(f"PRAGMA {schema}.table_info(\"{n}\")"))] for n in names}
+
+
+# Kept from the live database through a restore: these say who may do what and which clock
+# counts, and a backup must not be a way to undo them.
+_CARRIED_SETTINGS = ("_clock", "clock.override")
+
+
+def _replace_with(session: Session, src: Path) -> dict:
+    """Inside the write transaction: replace every table's rows with the backup's; carry over the rest."""
+    from storectl.db import CLOCK_MODE_KEY  # noqa: F401  (named in _CARRIED_SETTINGS)
+
+    session.flush()
+    session.execute(text("ATTACH DATABASE :path AS bak"), {"path": str(src)})
+    live, backup = _tables(session, "main"), _tables(session, "bak")
+    if set(live) != set(backup) or any(sorted(live[t]) != sorted(backup[t]) for t in live):
+        raise invalid(f"{src.name} does not have this database's tables", "give a backup made by this storectl's db backup")
+    session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    session.execute(text("CREATE TEMP TABLE restore_audit AS SELECT * FROM main.audit WHERE id > (SELECT coalesce(max(id), 0) FROM bak.audit)"))
+    session.execute(text("CREATE TEMP TABLE restore_staff AS SELECT code, pin_hash, pin_failures, pin_locked_until FROM main.staff "
+                         "WHERE pin_hash IS NOT NULL OR pin_locked_until IS NOT NULL"))
+    keys = ", ".join(f"'{k}'" for k in _CARRIED_SETTINGS)
+    session.execute(text(f"CREATE TEMP TABLE restore_setting AS SELECT key, value FROM main.setting WHERE key IN ({keys})"))
+    for table, columns in live.items():
+        if table == "alembic_version":
+            continue  # the same revision, checked
+        cols = ", ".join(f'"{c}"' for c in columns)
+        session.execute(text(f'DELETE FROM main."{table}"'))
+        session.execute(text(f'INSERT INTO main."{table}" ({cols}) SELECT {cols} FROM bak."{table}"'))
+    cols = ", ".join(f'"{c}"' for c in live["audit"])
+    audit_rows = session.execute(text(f"INSERT INTO main.audit ({cols}) SELECT {cols} FROM temp.restore_audit")).rowcount
+    pins = session.execute(text(
+        "UPDATE main.staff SET pin_hash = r.pin_hash, pin_failures = r.pin_failures, pin_locked_until = r.pin_locked_until "
+        "FROM temp.restore_staff AS r WHERE main.staff.code = r.code"
+    )).rowcount
+    session.execute(text(f"DELETE FROM main.setting WHERE key IN ({keys})"))
+    session.execute(text("INSERT INTO main.setting (key, value) SELECT key, value FROM temp.restore_setting"))
+    for temp in ("restore_audit", "restore_staff", "restore_setting"):
+        session.execute(text(f"DROP TABLE temp.{temp}"))
+    session.expunge_all()
+    session.info.pop("settings", None)  # cached settings describe the database before the restore
+    from storectl.services.shop import auth
+
+    return {"audit_rows": audit_rows, "pins": pins, "pins_in_force": auth.pins_in_force(session)}
+
+
+def _restore_note(src: Path, held: dict, carried: dict) -> str:
+    docs = " ".join(held["docs"].values()) or "no documents"
+    counts = ", ".join(f"{n:,} {t}" for t, n in held["counts"].items())
+    return (f"from {src.resolve()}; before it the database held {docs}; {counts}; "
+            f"carried over {carried['audit_rows']} audit rows and {carried['pins']} PINs")

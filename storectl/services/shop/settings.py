@@ -73,6 +73,22 @@ def _rate(value: str) -> str:
     return format_multiplier(parse_multiplier(value))
 
 
+def _clock_override(value: str) -> str:
+    """`deny` (the default), `allow`, or a date: STORECTL_NOW is accepted through that day (real time)."""
+    from storectl.periods import parse_date
+
+    text = value.strip().lower()
+    if text in ("allow", "deny"):
+        return text
+    try:
+        return parse_date(text).isoformat()
+    except StoreError:
+        raise invalid(
+            f"clock.override is allow, deny or a last day (YYYY-MM-DD), not {value!r}",
+            "e.g. storectl config set clock.override 2026-11-30 (a replay this month), then deny",
+        ) from None
+
+
 @dataclass(frozen=True)
 class Key:
     default: Callable[[], str]
@@ -87,6 +103,10 @@ KEYS: dict[str, Key] = {
     "points.earn_rate": Key(lambda: "1", _rate, "points per ¥1 paid in money"),
     "points.redeem_rate": Key(lambda: "10", _int_range(1, 100000), "points worth ¥1 at the till"),
     "points.expire_months": Key(lambda: "0", _int_range(0, 120), "points expire after N months (0 = never)"),
+    "clock.override": Key(
+        lambda: "deny", _clock_override,
+        "whether a database kept on the real clock accepts STORECTL_NOW: deny, allow, or until YYYY-MM-DD",
+    ),
 }
 
 
