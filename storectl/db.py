@@ -7,7 +7,6 @@ deferred BEGIN lets two processes read the same unit as in stock and both sell i
 
 from __future__ import annotations
 
-import errno
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -20,10 +19,11 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, NoSuchModuleError, Ope
 from sqlmodel import Session, create_engine
 
 from storectl import clock
+from storectl.errors import STORAGE_ERRNOS, storage_error
 from storectl.errors import StoreError
 
 # The newest Alembic revision; a test proves it equals the migrations' head.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 APP_NAME = "storectl"
 
 
@@ -117,21 +117,6 @@ _STORAGE = (
     ("database corrupt", "the database file is damaged", "storectl db check shows the damage; restore the newest good backup"),
 )
 # OS errors that mean the storage failed, not the input (ENOSPC, EDQUOT, EIO, EROFS).
-STORAGE_ERRNOS = frozenset(getattr(errno, n) for n in ("ENOSPC", "EDQUOT", "EIO", "EROFS", "EFBIG") if hasattr(errno, n))
-
-
-def storage_error(exc: OSError, what: str = "write the file") -> StoreError:
-    """An OSError from a full, failing or read-only disk, as the user sees it."""
-    reason = exc.strerror or type(exc).__name__
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        hint = "free some space on that disk, then run it again"
-    elif exc.errno == errno.EROFS:
-        hint = "the disk is mounted read-only: choose another place"
-    else:
-        hint = "check the disk (dmesg) and run it again"
-    return StoreError("storage", f"cannot {what}: {reason}", hint)
-
-
 def driver_message(exc: BaseException) -> str:
     """The driver's own one-line message: never SQLAlchemy's text, which carries the SQL and every
     bound parameter (320,000 characters for a big stock-in)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 CODES = frozenset(
     {
         "not_found",
@@ -41,3 +43,18 @@ def invalid(message: str, hint: str = "") -> StoreError:
 
 def not_found(message: str, hint: str = "") -> StoreError:
     return StoreError("not_found", message, hint)
+
+
+STORAGE_ERRNOS = frozenset(getattr(errno, n) for n in ("ENOSPC", "EDQUOT", "EIO", "EROFS", "EFBIG") if hasattr(errno, n))
+
+
+def storage_error(exc: OSError, what: str = "write the file") -> StoreError:
+    """An OSError from a full, failing or read-only disk, as the user sees it."""
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        hint = "free some space on that disk, then run it again"
+    elif exc.errno == errno.EROFS:
+        hint = "the disk is mounted read-only: choose another place"
+    else:
+        hint = "check the disk (dmesg) and run it again"
+    return StoreError("storage", f"cannot {what}: {reason}", hint)

@@ -125,3 +125,10 @@ def test_a_fresh_path_in_human_mode_says_to_run_init(tmp_path):
     assert r.code == 1 and r.stdout == ""
     assert "db_not_initialized" in r.stderr and "storectl init" in r.stderr
     assert not target.exists()
+
+
+def test_the_databases_movement_kinds_are_the_ledgers():
+    from storectl.models.base import MOVEMENT_KINDS
+    from storectl.services.stock.kinds import RULES, Kind
+
+    assert set(MOVEMENT_KINDS) == {k.value for k in Kind} == {k.value for k in RULES}

@@ -31,6 +31,8 @@ UNIT_STATUSES = (
     "internal_use",
 )
 ROLES = ("clerk", "manager", "accountant")
+# The stock ledger's movement kinds (services/stock/kinds.Kind carries their directions).
+MOVEMENT_KINDS = ("in", "out", "count", "sale", "return", "transfer_send", "transfer_receive", "transfer_cancel")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

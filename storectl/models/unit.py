@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from storectl.models import customer, product, store, supplier  # noqa: F401  (the tables its foreign keys point to)
-from storectl.models.base import UNIT_STATUSES, one_of
+from storectl.models.base import MOVEMENT_KINDS, UNIT_STATUSES, one_of
 
 
 class StockDoc(SQLModel, table=True):
@@ -58,11 +58,12 @@ class Movement(SQLModel, table=True):
 
     __table_args__ = (
         CheckConstraint("qty > 0", name="qty"),
+        CheckConstraint(one_of("kind", MOVEMENT_KINDS), name="kind"),
         Index("ix_movement_product_at", "product_id", "at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
-    kind: str  # in, out, transfer_send, transfer_receive, transfer_cancel, sale, return, count
+    kind: str  # one of MOVEMENT_KINDS
     doc_no: str = Field(index=True)
     unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
     product_id: int = Field(foreign_key="product.id")

@@ -21,6 +21,9 @@ from sqlalchemy import and_, case, literal, select, union_all
 def signed_lines(*, start: datetime | None = None, end: datetime | None = None, store_id: int | None = None, days=None):  # noqa: ANN001
     """The UNION ALL of sale and return lines dated in [start, end) (or joined to `days`, a
     (day, lo, hi) CTE of shop days with their UTC bounds, which adds a `day` column)."""
+    # imported here: `report staff` reads the daily totals and never needs the line tables defined
+    from storectl.models import ReturnLine, Sale, SaleLine, SaleReturn
+
     sold = select(
         literal("sale").label("kind"), Sale.at.label("at"), Sale.id.label("doc_id"), Sale.doc_no.label("doc_no"),
         SaleLine.line_no.label("line_order"), SaleLine.id.label("line_id"), SaleLine.sale_id.label("sale_id"),

@@ -187,7 +187,7 @@ def _close_sheets(wb) -> None:  # noqa: ANN001
 
 
 def _storage(exc: OSError):  # noqa: ANN202
-    from storectl.db import STORAGE_ERRNOS, storage_error
+    from storectl.errors import STORAGE_ERRNOS, storage_error
 
     if exc.errno in STORAGE_ERRNOS:
         return storage_error(exc, "write the workbook")

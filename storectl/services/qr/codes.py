@@ -268,7 +268,7 @@ def _write_atomic(path: Any, write: Callable[[IO[bytes]], None]) -> str:
         except OSError:
             pass
         if isinstance(e, OSError):
-            from storectl.db import STORAGE_ERRNOS, storage_error
+            from storectl.errors import STORAGE_ERRNOS, storage_error
 
             if e.errno in STORAGE_ERRNOS:
                 raise storage_error(e, f"write {target}") from None

@@ -191,7 +191,7 @@ def backup(db: Database, *, to: str | None = None, keep: int | None = None) -> d
     except BaseException as exc:
         _discard(tmp)
         if isinstance(exc, OSError):
-            from storectl.db import STORAGE_ERRNOS, storage_error
+            from storectl.errors import STORAGE_ERRNOS, storage_error
 
             if exc.errno in STORAGE_ERRNOS:
                 raise storage_error(exc, "write the backup") from None
