@@ -101,7 +101,9 @@ def build_catalogue(path: Path, *, staff: int = 200, customers: int = 0, members
     """A fresh shop with its catalogue, written through the services (a few hundred rows)."""
     import os
 
-    from storectl.services import catalogue, maintenance, members as member_service
+    from storectl.services.shop import catalogue
+    from storectl.services.shop import maintenance
+    from storectl.services.loyalty import members as member_service
 
     os.environ["STORECTL_NOW"] = NOW
     path.unlink(missing_ok=True)
@@ -384,7 +386,7 @@ def _fill(path: Path, *, units: int, lines: int, staff: int, log) -> None:  # no
 def _count_sales_days(path: Path, log) -> None:  # noqa: ANN001
     """The daily aggregate the staff, store and daily reports read, counted from the lines just
     written (bulk rows bypass the sale service that keeps it), exactly as `db upgrade` counts it."""
-    from storectl.services import sales_day
+    from storectl.services.books import sales_day
 
     started = time.perf_counter()
     db = _database(path)

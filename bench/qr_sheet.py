@@ -26,7 +26,8 @@ STORES = [("SZ01", "华强北旗舰店"), ("SZ02", "南山科技园店"), ("SZ03
 
 def build_shop(folder: Path, staff: int) -> Path:
     from storectl.db import Database
-    from storectl.services import catalogue, maintenance
+    from storectl.services.shop import catalogue
+    from storectl.services.shop import maintenance
 
     path = folder / "store.db"
     db = Database("sqlite:///" + str(path), operator="bench")

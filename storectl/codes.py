@@ -139,3 +139,29 @@ def normalize_phone(value: str | None) -> str | None:
     if not (phone.isascii() and phone.isdigit()) or not (5 <= len(phone) <= 15):
         raise invalid(f"{value!r} is not a phone number", "digits only, e.g. 13812345678")
     return phone
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
+    """Text safe to print on a terminal: each control character (C0, DEL, C1 — ESC among them) and
+    each bidi override is shown as its escape (``\\x1b``), so stored text can never recolour the
+    screen, move the cursor or reorder what is shown. Newlines and tabs stay when asked."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if keep_newlines and ch in "\n\t":
+            out.append(ch)
+        elif ch in _BIDI or unicodedata.category(ch) == "Cc":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_operator(text: str) -> str:
+    """--operator / STORECTL_OPERATOR: a name shown in the audit log, so no control or invisible
+    character (an ESC there would be replayed on every screen that shows the log)."""
+    return clean_code(text, "operator")

@@ -7,6 +7,7 @@ deferred BEGIN lets two processes read the same unit as in stock and both sell i
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -105,22 +106,77 @@ _DATABASE = (DatabaseError, sqlite3.DatabaseError)
 _CANNOT_CONNECT = ("connection failed", "could not connect", "connection refused", "could not translate host name")
 
 
+# What SQLite (and the OS under it) say when the disk or the file fails us: never the user's input.
+_STORAGE = (
+    ("database or disk is full", "the disk is full: nothing was saved", "free some space on the disk that holds the database, then run it again"),
+    ("disk i/o error", "the disk reported an I/O error: nothing was saved", "check the disk (dmesg, SMART) and the database: storectl db check"),
+    ("readonly database", "the database is read-only: nothing was saved", "check the file's and its folder's permissions, and that the disk is not mounted read-only"),
+    ("read-only file system", "the database is on a read-only file system: nothing was saved", "remount the disk read-write, or copy the database elsewhere"),
+    ("malformed", "the database file is damaged (SQLite: database disk image is malformed)",
+     "storectl db check shows the damage; restore the newest good backup"),
+    ("database corrupt", "the database file is damaged", "storectl db check shows the damage; restore the newest good backup"),
+)
+# OS errors that mean the storage failed, not the input (ENOSPC, EDQUOT, EIO, EROFS).
+STORAGE_ERRNOS = frozenset(getattr(errno, n) for n in ("ENOSPC", "EDQUOT", "EIO", "EROFS", "EFBIG") if hasattr(errno, n))
+
+
+def storage_error(exc: OSError, what: str = "write the file") -> StoreError:
+    """An OSError from a full, failing or read-only disk, as the user sees it."""
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        hint = "free some space on that disk, then run it again"
+    elif exc.errno == errno.EROFS:
+        hint = "the disk is mounted read-only: choose another place"
+    else:
+        hint = "check the disk (dmesg) and run it again"
+    return StoreError("storage", f"cannot {what}: {reason}", hint)
+
+
+def driver_message(exc: BaseException) -> str:
+    """The driver's own one-line message: never SQLAlchemy's text, which carries the SQL and every
+    bound parameter (320,000 characters for a big stock-in)."""
+    msg = str(getattr(exc, "orig", None) or exc).strip()
+    first = msg.splitlines()[0] if msg else type(exc).__name__
+    return first[:300]
+
+
 def translate_db_error(exc: Exception) -> StoreError | None:
     """Turn a driver error that bad input or the environment can cause into a StoreError."""
-    msg = str(getattr(exc, "orig", exc))
+    msg = driver_message(exc)
+    low = msg.lower()
     if isinstance(exc, _OPERATIONAL) and _is_locked(exc):
         return StoreError("busy", "the database is busy: another command held it too long", "try again in a moment")
     if isinstance(exc, _INTEGRITY):
         return StoreError("conflict", f"the database refused the change: {msg}", "check the codes for duplicates")
-    if isinstance(exc, _DATABASE) and ("not a database" in msg or "malformed" in msg):
+    if isinstance(exc, _DATABASE):
+        for needle, message, hint in _STORAGE:
+            if needle in low:
+                return StoreError("storage", message, hint)
+    if isinstance(exc, _DATABASE) and "not a database" in low:
         return StoreError("invalid_input", f"the file is not a storectl database ({msg})", "point --db at a storectl database, or run storectl init on a new path")
-    if isinstance(exc, _OPERATIONAL) and ("unable to open" in msg or "readonly" in msg or "disk i/o" in msg):
+    if isinstance(exc, _OPERATIONAL) and "unable to open" in low:
         return StoreError("invalid_input", f"cannot open the database: {msg}", "check the path given by --db or STORECTL_DB and its permissions")
-    if isinstance(exc, _OPERATIONAL) and any(m in msg.lower() for m in _CANNOT_CONNECT):
-        return StoreError("invalid_input", f"cannot connect to the database: {msg.strip().splitlines()[0]}", "check the URL given by --db or STORECTL_DB, and that the server is running")
-    if isinstance(exc, _OPERATIONAL) and "no such table" in msg:
+    if isinstance(exc, _OPERATIONAL) and any(m in low for m in _CANNOT_CONNECT):
+        return StoreError("invalid_input", f"cannot connect to the database: {msg}", "check the URL given by --db or STORECTL_DB, and that the server is running")
+    if isinstance(exc, _OPERATIONAL) and "no such table" in low:
         return StoreError("db_not_initialized", "the database has no storectl tables", "storectl init")
+    if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+        return storage_error(exc)
     return None
+
+
+def is_newer(rev: str) -> bool:
+    """A revision this storectl does not know: not one of ours up to head (`0001`…SCHEMA_HEAD; the
+    revisions are numbered in order), so a newer storectl made it."""
+    return not (len(rev) == len(SCHEMA_HEAD) and rev.isascii() and rev.isdigit() and "0001" <= rev <= SCHEMA_HEAD)
+
+
+def too_new(rev: str) -> StoreError:
+    return StoreError(
+        "db_too_new",
+        f"the database was made by a newer storectl (schema revision {rev}; this storectl knows up to {SCHEMA_HEAD})",
+        "upgrade storectl (pip install -U storectl) to use it; db backup still works with this one",
+    )
 
 
 class Database:
@@ -157,7 +213,13 @@ class Database:
     # --- readiness -------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.path is None or self.path.exists()
+        if self.path is None:
+            return True
+        if self.path.exists() and not self.path.is_file():
+            # /dev/null, a folder, a FIFO: SQLite would say "disk I/O error" or worse
+            raise StoreError("invalid_input", f"{self.path} is not a regular file, so it cannot hold a database",
+                             "point --db or STORECTL_DB at a file, e.g. --db ~/shop/store.db")
+        return self.path.exists()
 
     def current_revision(self) -> str | None:
         """The Alembic revision stamped in the database, or None when it has none."""
@@ -183,6 +245,8 @@ class Database:
         if rev is None:
             where = f" at {self.path}" if self.path else ""
             raise StoreError("db_not_initialized", f"no storectl database{where}", "storectl init")
+        if is_newer(rev):
+            raise too_new(rev)
         if rev != SCHEMA_HEAD:
             raise StoreError(
                 "db_not_migrated",
@@ -208,7 +272,7 @@ class Database:
         try:
             yield session
         except (DatabaseError, OperationalError) as exc:
-            raise (translate_db_error(exc) or exc) from None
+            raise self._noted(translate_db_error(exc)) or exc from None
         finally:
             session.rollback()
             session.close()
@@ -217,6 +281,7 @@ class Database:
     def write(self, command: str) -> Iterator[Session]:
         """The one transaction of a write command: BEGIN IMMEDIATE … COMMIT, with its audit row."""
         self.ensure_ready()
+        self.refuse_if_damaged()
         session = self._session(write=True, command=command)
         try:
             session.connection()  # BEGIN IMMEDIATE now, before any read
@@ -231,13 +296,64 @@ class Database:
                 self._audit_refusal(command, err)
             raise
         except (DatabaseError, OperationalError) as exc:
-            session.rollback()
-            raise (translate_db_error(exc) or exc) from None
+            try:
+                session.rollback()
+            except (DatabaseError, OperationalError):
+                pass  # a full or failing disk can refuse the rollback too; SQLite undoes it on reopen
+            raise self._noted(translate_db_error(exc)) or exc from None
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    # --- damage ------------------------------------------------------------------------------
+    # SQLite notices a damaged page only when a statement reads it: a sale may well succeed on a
+    # file whose other pages are garbage. Once damage is seen (by any command, `db check` or a
+    # backup), a marker beside the file makes every later write refuse, until `db check` finds
+    # the file sound again (after a repair or a restore).
+
+    @property
+    def damage_marker(self) -> Path | None:
+        return Path(str(self.path) + "-damaged") if self.is_sqlite and self.path is not None else None
+
+    def mark_damaged(self, detail: str) -> None:
+        marker = self.damage_marker
+        if marker is None:
+            return
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(detail[:2000] + "\n")
+        except OSError:
+            pass  # a full disk may refuse even this; the error itself is still reported
+
+    def clear_damaged(self) -> None:
+        marker = self.damage_marker
+        if marker is not None:
+            try:
+                marker.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def refuse_if_damaged(self) -> None:
+        marker = self.damage_marker
+        if marker is None or not marker.exists():
+            return
+        try:
+            detail = marker.read_text(errors="replace").strip().splitlines()[0][:300]
+        except (OSError, IndexError):
+            detail = ""
+        raise StoreError(
+            "storage",
+            f"the database file is damaged{': ' + detail if detail else ''}; writes are refused so nothing more is lost",
+            "restore the newest good backup; storectl db check lists the damage and clears this once the file is sound",
+        )
+
+    def _noted(self, err: StoreError | None) -> StoreError | None:
+        if err is not None and err.code == "storage" and "damaged" in err.message:
+            self.mark_damaged(err.message)
+        return err
 
     def _audit_refusal(self, command: str, err: StoreError) -> None:
         session = self._session(write=True, command=command)
@@ -300,9 +416,28 @@ def next_doc_no(session: Session, prefix: str) -> str:
     return doc
 
 
+def make_private_dirs(folder: Path) -> None:
+    """mkdir -p with mode 0700 for every folder it creates, whatever the umask (mkdir's mode is
+    masked by the umask, and under umask 000 `parents=True` makes the parents 0777)."""
+    folder = Path(folder)
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o700)
+
+
 def create_database_file(path: Path) -> None:
     """Create an empty database file readable by its owner only, before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+        os.chmod(path, 0o600)  # the umask may have taken bits away from 0600; never adds any

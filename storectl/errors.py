@@ -14,6 +14,8 @@ CODES = frozenset(
         "busy",
         "db_not_initialized",
         "db_not_migrated",
+        "db_too_new",
+        "storage",
     }
 )
 

@@ -61,6 +61,38 @@ def parse_money(
     return cents
 
 
+_WHOLE = re.compile(r"[0-9]+")
+
+
+def parse_whole(text: str, *, what: str = "number", low: int = 0, high: int, hint: str = "") -> int:
+    """A whole number typed by a person: ASCII digits, or the full-width digits of a Chinese input
+    method (３ → 3), as money accepts them. Superscripts (²), circled numbers (①) and other scripts'
+    digits (Arabic-Indic ٣) are refused, as money refuses them: Python's isdigit() and int() take
+    some of them, and a scanner never types them."""
+    raw = (text or "").strip()
+    norm = raw.translate(_FULL_WIDTH)
+    hint = hint or f"a whole number from {low:,} to {high:,}, e.g. {max(low, 1)}"
+    # the length is checked before int(): a 5000-digit string would hit Python's int-size guard
+    if not _WHOLE.fullmatch(norm) or len(norm.lstrip("0")) > len(str(high)) or not low <= int(norm) <= high:
+        raise invalid(f"{what} {raw!r} is not a whole number from {low:,} to {high:,}", hint)
+    return int(norm)
+
+
+def div_half_up(num: int, den: int) -> int:
+    """num / den rounded half up (halves away from zero, as money is rounded), den > 0."""
+    if den <= 0:
+        raise ValueError("den must be positive")
+    q = (2 * abs(num) + den) // (2 * den)
+    return q if num >= 0 else -q
+
+
+def format_tenths(tenths: int) -> str:
+    """141 -> '14.1'; -5 -> '-0.5'."""
+    sign = "-" if tenths < 0 else ""
+    whole, frac = divmod(abs(tenths), 10)
+    return f"{sign}{whole}.{frac}"
+
+
 def format_money(cents: int) -> str:
     """499950 -> '4999.50': the JSON form, exact, no separators."""
     sign = "-" if cents < 0 else ""

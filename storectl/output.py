@@ -5,6 +5,7 @@ This is the only place that turns a StoreError into text or JSON and an exit cod
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -38,15 +39,53 @@ def console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+class OutputFailed(Exception):
+    """stdout could not be written (a full disk behind `> file`, a closed pipe)."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc.strerror or str(exc))
+        self.errno = exc.errno
+
+
+def _write_stdout(text: str) -> None:
+    """Write and flush now, so a full disk behind `>` fails here, inside the guard, and not at exit."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        _silence_stdout()
+        raise OutputFailed(exc) from None
+
+
+def _silence_stdout() -> None:
+    """After stdout failed, point it at /dev/null so the interpreter's final flush of what is still
+    buffered does not print "Exception ignored … OSError" (Python's documented advice for EPIPE)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
 def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
     """Print a command's result: the JSON document, or the human rendering."""
     if as_json:
-        sys.stdout.write(dumps(data) + "\n")
+        _write_stdout(dumps(data) + "\n")
         return
-    if human is not None:
-        human(data)
-    else:
-        console().print(dumps(data))
+    try:
+        if human is not None:
+            human(data)
+        else:
+            console().print(dumps(data))
+        sys.stdout.flush()
+    except OSError as exc:
+        _silence_stdout()
+        raise OutputFailed(exc) from None
 
 
 def print_wide(renderable) -> None:  # noqa: ANN001
@@ -66,7 +105,7 @@ def print_wide(renderable) -> None:  # noqa: ANN001
 
 def notice(message: str) -> None:
     """A confirmation or progress note: always stderr, so stdout stays one document."""
-    console(stderr=True).print(message)
+    console(stderr=True).print(clean(message))
 
 
 def table(
@@ -91,7 +130,7 @@ def table(
             t.add_column(col, justify="left", overflow="fold", min_width=min(max(len(col), 4), 8))
     count = 0
     for row in rows:
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_row(*["" if v is None else clean(v) for v in row])
         count += 1
     if count == 0:
         t.add_row(*(["(none)"] + [""] * (len(columns) - 1)))
@@ -110,14 +149,29 @@ def money(text_amount: str | None) -> str:
 
 def render_error(err: StoreError, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(dumps(err.as_dict()) + "\n")
-        return
+        try:
+            _write_stdout(dumps(err.as_dict()) + "\n")
+            return
+        except OutputFailed:
+            pass  # stdout is gone: say it on stderr rather than not at all
     from rich.markup import escape
 
     out = console(stderr=True)
-    out.print(f"[bold red]error[/] ({err.code}): {escape(err.message)}")
-    if err.hint:
-        out.print(f"[dim]hint:[/] {escape(err.hint)}")
+    try:
+        out.print(f"[bold red]error[/] ({err.code}): {escape(clean(err.message))}")
+        if err.hint:
+            out.print(f"[dim]hint:[/] {escape(clean(err.hint))}")
+    except OSError:
+        pass  # stderr is gone too: the exit code is all that is left
+
+
+def clean(text: Any) -> str:
+    """Text from the database or the command line, safe for a terminal: control characters (ESC,
+    BEL, CR, …, and C1 controls) become '?', so stored text can never move the cursor, recolour
+    the screen or retitle the window. Newlines and tabs are kept; bidi overrides are made visible."""
+    from storectl.codes import strip_controls
+
+    return strip_controls("" if text is None else str(text), keep_newlines=True)
 
 
 @contextmanager
@@ -133,6 +187,14 @@ def guard(as_json: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted: nothing was saved")
         raise typer.Exit(130) from None
+    except OutputFailed as exc:
+        # `--json > /dev/full`: say so in one line on stderr (a closed pipe says nothing), exit 1
+        if exc.errno != errno.EPIPE:
+            try:
+                console(stderr=True).print(f"[bold red]error[/] (storage): cannot write the output: {exc}")
+            except OSError:
+                pass
+        raise typer.Exit(EXIT_USER) from None
     except UnicodeEncodeError as exc:
         if "surrogates not allowed" not in str(exc):
             _internal(exc, as_json)
@@ -143,6 +205,10 @@ def guard(as_json: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_USER) from None
     except Exception as exc:  # noqa: BLE001
         from storectl.db import translate_db_error
+
+        if isinstance(exc, MemoryError):
+            render_error(StoreError("storage", "storectl ran out of memory", "give it a smaller file, or run it on a machine with more memory"), as_json)
+            raise typer.Exit(EXIT_USER) from None
 
         mapped = translate_db_error(exc)
         if mapped is not None:
@@ -157,9 +223,18 @@ def _internal(exc: Exception, as_json: bool) -> None:
     """A bug: a short message and exit 70 (the traceback with STORECTL_DEBUG=1)."""
     if os.environ.get("STORECTL_DEBUG"):
         raise exc
-    err = {"error": {"code": "internal", "message": f"storectl failed: {type(exc).__name__}: {exc}", "hint": "this is a bug; rerun with STORECTL_DEBUG=1 for details and report it"}}
-    if as_json:
-        sys.stdout.write(dumps(err) + "\n")
-    else:
-        console(stderr=True).print(f"[bold red]internal error[/]: {type(exc).__name__}: {exc}")
+    from rich.markup import escape
+
+    from storectl.db import driver_message
+
+    # the driver's one line, never SQLAlchemy's text with the SQL and every bound parameter
+    text = clean(driver_message(exc))
+    err = {"error": {"code": "internal", "message": f"storectl failed: {type(exc).__name__}: {text}", "hint": "this is a bug; rerun with STORECTL_DEBUG=1 for details and report it"}}
+    try:
+        if as_json:
+            _write_stdout(dumps(err) + "\n")
+        else:
+            console(stderr=True).print(f"[bold red]internal error[/]: {type(exc).__name__}: {escape(text)}")
+    except (OSError, OutputFailed):
+        pass
     raise typer.Exit(EXIT_INTERNAL) from None

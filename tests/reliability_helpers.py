@@ -61,7 +61,7 @@ def integrity(path: str | Path) -> str:
 
 def problems(path: str | Path) -> list[dict]:
     """What `db check` reports for the file ([] when clean)."""
-    from storectl.services import maintenance
+    from storectl.services.shop import maintenance
 
     return maintenance.check(database(path))
 
@@ -144,7 +144,7 @@ def build_shop(path: str | Path) -> Path:
 def receive(path: str | Path, *, store: str, sku: str, codes: list[str] | None = None, qty: int | None = None,
             cost_cents: int = 500000, supplier: str | None = None) -> dict:
     """`stock in` through the service (one transaction), much faster than the CLI for fixtures."""
-    from storectl.services import inventory
+    from storectl.services.stock import inventory
 
     with database(path).write("stock in") as s:
         units = [(f"arg {i + 1}", c) for i, c in enumerate(codes)] if codes else None
@@ -243,7 +243,7 @@ def worker_main(argv: list[str] | None = None) -> None:
                 if via_cli:
                     cli("sell", "--store", "SZ01", "--staff", "E002", code, "--pay", "cash=7999")
                 else:
-                    from storectl.services import sales
+                    from storectl.services.till import sales
 
                     with db.write("sell") as s:
                         sales.sell(s, store="SZ01", staff="E002", items=[code], payments=[("cash", 799900)])
@@ -253,7 +253,7 @@ def worker_main(argv: list[str] | None = None) -> None:
                 if via_cli:
                     cli("sell", "--store", "SZ01", "--staff", "E002", "00123:2", "--pay", "cash=78")
                 else:
-                    from storectl.services import sales
+                    from storectl.services.till import sales
 
                     with db.write("sell") as s:
                         sales.sell(s, store="SZ01", staff="E002", items=["00123:2"], payments=[("cash", 7800)])
@@ -264,7 +264,7 @@ def worker_main(argv: list[str] | None = None) -> None:
                     doc = cli("transfer", "send", "--from", "SZ01", "--to", "SZ02", "00123:1")["id"]
                     cli("transfer", "receive", doc)
                 else:
-                    from storectl.services import transfers
+                    from storectl.services.stock import transfers
 
                     with db.write("transfer send") as s:
                         doc = transfers.send(s, from_store="SZ01", to_store="SZ02", items=[("argument 1", "00123:1")])["id"]
@@ -281,7 +281,7 @@ def worker_main(argv: list[str] | None = None) -> None:
                 if via_cli:
                     got = cli("member", "checkin", phone)
                 else:
-                    from storectl.services import checkin
+                    from storectl.services.loyalty import checkin
 
                     with db.write("member checkin") as s:
                         got = checkin.checkin(s, phone=phone)
@@ -293,7 +293,7 @@ def worker_main(argv: list[str] | None = None) -> None:
                 if via_cli:
                     cli("customer", "pay", "C009", f"{cents // 100}", "--method", "wechat")
                 else:
-                    from storectl.services import receivables
+                    from storectl.services.till import receivables
 
                     with db.write("customer pay") as s:
                         receivables.pay(s, customer="C009", amount_cents=cents, method="wechat")

@@ -93,7 +93,7 @@ def test_a_second_check_in_the_same_day_is_refused_and_pays_nothing(member):
 def test_a_racing_insert_that_slips_past_the_look_up_is_still_already_checked_in(member, monkeypatch):
     from storectl.db import Database, resolve_url
     from storectl.errors import StoreError
-    from storectl.services import checkin as service
+    from storectl.services.loyalty import checkin as service
 
     ok("points", "rule", "add", "--every", "1", "--points", "3")
     checkin(nov(2))

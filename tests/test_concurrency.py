@@ -33,7 +33,10 @@ DEBT_CENTS = 50_000_000  # C009 owes ¥500,000 before the run
 
 def _prepare(path: Path | str) -> None:
     build_shop(path)
-    from storectl.services import catalogue, checkin, members, sales
+    from storectl.services.shop import catalogue
+    from storectl.services.loyalty import checkin
+    from storectl.services.loyalty import members
+    from storectl.services.till import sales
 
     db = database(path)
     with db.write("setup") as s:

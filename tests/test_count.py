@@ -76,7 +76,7 @@ def test_the_scanner_says_what_each_counted_code_is(shop):
 
     from storectl.cli.stock import scan_loop
     from storectl.db import Database, resolve_url
-    from storectl.services import counting
+    from storectl.services.stock import counting
 
     stocked()
     base = Database(resolve_url(None))

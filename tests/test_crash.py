@@ -36,7 +36,7 @@ def base(tmp_path_factory):
     """A shop with a member, built once per module (per worker)."""
     path = tmp_path_factory.mktemp("crash") / "base.db"
     build_shop(path)
-    from storectl.services import members
+    from storectl.services.loyalty import members
 
     with database(path).write("member add") as s:
         members.add_member(s, phone=MEMBER, name="会员")
@@ -181,7 +181,7 @@ def test_a_killed_sale_is_either_fully_recorded_or_not_at_all(base, tmp_path):
 @pytest.fixture(scope="module")
 def month_shop(base, tmp_path_factory):
     """November with SALE_LINES sale lines (sales of 20 units; a few thousand with STORECTL_LONG_TESTS=1) and units in stock."""
-    from storectl.services import sales
+    from storectl.services.till import sales
 
     path = sqlite_copy(base, tmp_path_factory.mktemp("month") / "month.db")
     codes = [f"RM{i:06d}" for i in range(SALE_LINES)]

@@ -21,7 +21,7 @@ from conftest import ok, run
 # PostgreSQL pass would only repeat the same test.
 pytestmark = pytest.mark.sqlite_only
 
-from storectl.services.demo import sample_dir
+from storectl.demo import sample_dir
 
 MONTH_END = {"STORECTL_NOW": "2026-11-30T22:00:00+08:00"}  # streaks are as of "today"
 
@@ -86,7 +86,7 @@ def test_db_check_finds_nothing_wrong_in_the_demo_database(demo):
 def test_the_month_end_workbook_has_all_eight_sheets(demo):
     from openpyxl import load_workbook
 
-    from storectl.services.month_end import SHEETS
+    from storectl.services.books.month_end import SHEETS
 
     assert Path(demo["workbook"]).name == "storectl-2026-11.xlsx"
     book = load_workbook(demo["workbook"], read_only=True)
@@ -140,6 +140,17 @@ def test_points_were_redeemed_and_a_points_paid_sale_was_returned(demo):
     assert any(s["points_redeemed"] for s in returned)
     shown = ok("--db", demo["db"], "sale", "show", next(s["id"] for s in returned if s["points_redeemed"]))
     assert shown["points_redeemed"] > 0
+
+
+def test_a_walk_in_brought_back_accessories_and_the_month_end_still_adds_up(demo):
+    sales = ok("--db", demo["db"], "sale", "list", "-p", "2026-11")
+    walk_in = [s for s in sales if s["customer"] is None and Decimal(s["returned"]) > 0]
+    assert len(walk_in) == 1 and walk_in[0]["returned"] == walk_in[0]["total"]
+    from openpyxl import load_workbook
+
+    receivables = load_workbook(demo["workbook"], read_only=True)["Receivables"]
+    codes = [row[0] for row in receivables.iter_rows(min_row=2, values_only=True) if row and row[0]]
+    assert codes and None not in codes
 
 
 def test_trade_customers_owe_part_of_their_credit_sales(demo):
@@ -199,3 +210,30 @@ def test_a_second_run_into_the_same_folder_gives_the_same_shop(demo, tmp_path):
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"  # only the demo's own files are replaced
     assert len(ok("--db", again["db"], "sale", "list", "-p", "2026-11")) == demo["sales"]  # replaced, not added to
     assert run("--db", again["db"], "db", "check").code == 0
+
+
+def test_a_killed_demo_rerun_leaves_the_previous_demo_intact(demo, tmp_path):
+    import hashlib
+    import signal
+    import subprocess
+
+    from conftest import storectl_exe
+
+    folder = tmp_path / "shop"
+    shutil.copytree(demo["dir"], folder)
+
+    def digest() -> dict:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+
+    before = digest()
+    assert {"store.db", "qr-staff.html", "qr-channels.html"} <= set(before) and any(n.endswith(".xlsx") for n in before)
+    proc = subprocess.Popen(storectl_exe() + ["demo", "--dir", str(folder), "--json"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ))
+    deadline = time.monotonic() + 60
+    while not list(folder.glob(".demo-building-*/store.db")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # well into the build
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert digest() == before
+    assert run("--db", str(folder / "store.db"), "db", "check").code == 0

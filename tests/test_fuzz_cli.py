@@ -41,6 +41,8 @@ HOSTILE = [
     "Mars/Base", "Asia/Shanghai", "https://example.com/q", "ftp://x", "points.redeem_rate", "timezone", "shop.name",
     "-", "--", "cash=100", "cash=-5", "bitcoin=1", "cash=NaN", "=", "IP17P=8999", "00123:0", "00123:-1", "00123:99999999",
     "00123:2", "IMEI1,IMEI2,SN", "IMEI1,IMEI1", "SN", "clerk", "manager", "boss", "scrap", "loss", "in_stock", "sold",
+    # issue 15: Unicode digits, a spreadsheet declaring A1:XFD1048576, paths that are not files
+    "²", "①", "٣", "３", "00123:²", "00123:①", "00123:٣", "00123:３", "bomb.xlsx", "/dev/full", "/tmp", "\x1b[31mE001",
 ]
 # real codes in the shop, so commands also get past their lookups
 KNOWN = [
@@ -134,6 +136,11 @@ def fuzz_shop(shop, tmp_path):
     ok("channel", "add", "WECHAT", "微信")
     (tmp_path / "codes.txt").write_text("FUZZ0009\n")
     (tmp_path / "x.csv").write_text("code,name\nSZ09,x\n")
+    from openpyxl import Workbook
+
+    bomb = Workbook()
+    bomb.active["A1"], bomb.active["XFD1048576"] = "code", "x"  # 5 KB that declares the whole sheet
+    bomb.save(tmp_path / "bomb.xlsx")
     deep = tmp_path / "a" / "b" / "c" / "d"
     deep.mkdir(parents=True)
     os.chdir(deep)

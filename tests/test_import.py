@@ -143,7 +143,7 @@ def test_an_import_is_audited_with_its_command_name(cached_shop, tmp_path):
 
 
 def test_the_packaged_sample_data_imports_cleanly():
-    from storectl.services.demo import sample_dir
+    from storectl.demo import sample_dir
 
     data = sample_dir()  # the copy inside the installed package, as the demo reads it
     ok("init")

@@ -202,7 +202,7 @@ def test_report_month_refuses_a_bad_out_path_and_writes_nothing(november, tmp_pa
 def test_a_failed_export_never_replaces_a_good_workbook(november, tmp_path, monkeypatch):
     result, _ = _workbook(tmp_path)
     good = Path(result["path"]).read_bytes()
-    from storectl.services import month_end_books
+    from storectl.services.books import month_end_books
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")

@@ -37,7 +37,8 @@ def member(shop):
 
 
 def set_pin(code: str = "E001", pin: str = "1234") -> None:
-    from storectl.services import auth, lookup
+    from storectl.services.shop import auth
+    from storectl.services.shop import lookup
 
     with database().write("t") as s:
         lookup.staff(s, code).pin_hash = auth.hash_pin(pin)
@@ -123,7 +124,8 @@ def test_expiry_is_fifo_an_earlier_negative_adjust_eats_the_oldest_lot_and_a_rer
 
 
 def test_a_redemption_larger_than_the_oldest_lot_eats_into_the_next(member):
-    from storectl.services import lookup, loyalty
+    from storectl.services.shop import lookup
+    from storectl.services.loyalty import ledger as loyalty
 
     ok("config", "set", "points.expire_months", "1")
     adjust("+100", "2026-10-10T12:00")
@@ -163,7 +165,7 @@ def test_expiry_reports_each_member_and_the_total_and_is_off_by_default(member):
 def test_expiry_date_is_the_first_day_after_the_nth_month():
     from datetime import date
 
-    from storectl.services.points import expiry_date
+    from storectl.services.loyalty.points import expiry_date
 
     assert expiry_date(date(2026, 11, 3), 2) == date(2027, 2, 1)
     assert expiry_date(date(2026, 11, 30), 1) == date(2027, 1, 1)

@@ -30,8 +30,10 @@ MONTHS = 1
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    from storectl.services import checkin, maintenance, members
-    from storectl.services import settings as shop_settings
+    from storectl.services.loyalty import checkin
+    from storectl.services.shop import maintenance
+    from storectl.services.loyalty import members
+    from storectl.services.shop import settings as shop_settings
 
     path = tmp_path_factory.mktemp("ledger") / "template.db"
     db = Database(f"sqlite:///{path}", operator="E001")
@@ -109,7 +111,7 @@ class PointsLedger(RuleBasedStateMachine):
 
     @rule(phone=st.sampled_from(PHONES))
     def check_in(self, phone: str) -> None:
-        from storectl.services import checkin
+        from storectl.services.loyalty import checkin
 
         today = self.today()
         if self.last_day[phone] == today:
@@ -135,7 +137,7 @@ class PointsLedger(RuleBasedStateMachine):
 
     @rule(phone=st.sampled_from(PHONES), delta=st.integers(-60, 60).filter(bool))
     def adjust(self, phone: str, delta: int) -> None:
-        from storectl.services import points
+        from storectl.services.loyalty import points
 
         if self.balance(phone) + delta < 0:
             with pytest.raises(StoreError) as caught:
@@ -153,7 +155,7 @@ class PointsLedger(RuleBasedStateMachine):
 
     @rule()
     def expire(self) -> None:
-        from storectl.services import points
+        from storectl.services.loyalty import points
 
         today = self.today()
         expected = {}
@@ -190,7 +192,7 @@ class PointsLedger(RuleBasedStateMachine):
             assert lowest >= 0
 
     def full_check(self) -> None:
-        from storectl.services import points
+        from storectl.services.loyalty import points
 
         with self.db.read() as s:
             assert points.invariants(s) == []

@@ -9,7 +9,7 @@ MEMBER = "13900005555"
 
 
 def _member_in_group_with_level(discount_bp: int = 1000) -> None:
-    from storectl.services import lookup
+    from storectl.services.shop import lookup
 
     add_level("金卡", 0, discount_bp=discount_bp)
     make_member(MEMBER)
@@ -60,7 +60,7 @@ def test_rules_that_expired_or_are_not_yet_valid_are_skipped_and_until_is_inclus
 
 
 def test_the_level_discount_rounds_to_the_nearest_cent_half_up(shop):
-    from storectl.services.pricing import discounted
+    from storectl.services.till.pricing import discounted
 
     assert discounted(1001, 5000) == 501
     assert discounted(999, 500) == 949

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from conftest import fails, imei, ok, run, run_process
-from storectl.services.qr import terminal_art
+from storectl.services.qr.codes import terminal_art
 
 BASE = "https://m.storectl.cn/join"
 IMEI1, IMEI2 = imei("35693803564380"), imei("35693803564381")
@@ -44,7 +44,7 @@ def add_phone(store: str = "SZ01") -> None:
     """One IP17P phone in stock, carrying IMEI1, IMEI2 and SN."""
     from storectl import db
     from storectl.models import Unit, UnitCode
-    from storectl.services import lookup
+    from storectl.services.shop import lookup
 
     with session() as s:
         unit = Unit(

@@ -19,8 +19,8 @@ from qrcode.constants import ERROR_CORRECT_Q
 from qrcode.util import lost_point
 
 from storectl.errors import StoreError
-from storectl.services import qr as qrs
-from storectl.services.qr import (
+from storectl.services.qr import codes as qrs
+from storectl.services.qr.codes import (
     DEFAULT_BASE_URL,
     build_payload,
     make_qr,

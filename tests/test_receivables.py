@@ -34,7 +34,8 @@ def test_a_statement_runs_the_balance_from_opening_to_closing(owing):
         ("2026-12-01", "PAY-000002", "payment", "-1000.00", "9000.00"),
     ]
     assert ok("customer", "show", "C001")["balance"] == st["closing"]
-    from storectl.services import receivables, sales
+    from storectl.services.till import receivables
+    from storectl.services.till import sales
     from test_sell import _db
 
     with _db().read() as s:

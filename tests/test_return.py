@@ -11,7 +11,8 @@ def _check_clean():
     from sqlalchemy import func, select
 
     from storectl.models import Customer, PointsEntry
-    from storectl.services import receivables, sales
+    from storectl.services.till import receivables
+    from storectl.services.till import sales
     from test_sell import _db
 
     with _db().read() as s:

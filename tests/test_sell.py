@@ -6,7 +6,7 @@ import os
 
 from conftest import fails, imei, ok, run
 
-# --- putting stock on the shelves without `stock in` (another engineer's command) ------------
+# --- stock and members through the services, in one transaction each -------------------------
 
 
 def _db():
@@ -17,81 +17,47 @@ def _db():
 
 def put_units(sku: str, store: str, *units: str, cost: str = "6000") -> list[str]:
     """Receive serial units ('IMEI1,IMEI2,SN' or one code each); returns their first codes."""
-    from storectl import db
-    from storectl.models import Movement, StockDoc, Unit, UnitCode
     from storectl.money import parse_money
-    from storectl.services import lookup
+    from storectl.services.stock import inventory
+    from storectl.services.stock.unit_input import argument_items
 
-    cents = parse_money(cost)
     with _db().write("test") as s:
-        product, shop, now = lookup.product(s, sku), lookup.store(s, store), db.now_of(s)
-        kinds = product.code_kinds.split(",")
-        doc = StockDoc(doc_no=db.next_doc_no(s, "IN"), kind="in", reason="purchase", store_id=shop.id, at=now, operator="test")
-        s.add(doc)
-        s.flush()
-        for text in units:
-            unit = Unit(product_id=product.id, store_id=shop.id, cost_cents=cents, stock_in_id=doc.id, received_at=now)
-            s.add(unit)
-            s.flush()
-            for position, code in enumerate(text.split(",")):
-                s.add(UnitCode(unit_id=unit.id, kind=kinds[position], code=code.upper(), position=position))
-            s.add(Movement(at=now, kind="in", doc_no=doc.doc_no, unit_id=unit.id, product_id=product.id, qty=1,
-                           to_store_id=shop.id, status_after="in_stock", cost_cents=cents, operator="test"))
-        s.flush()
-    return [u.split(",")[0].upper() for u in units]
+        received = inventory.stock_in(s, store=store, sku=sku, cost_cents=parse_money(cost), units=argument_items(units))
+    return received["units"]
 
 
 def put_qty(sku: str, store: str, qty: int, cost: str = "10") -> None:
-    """Receive a quantity at a unit cost, folding it into the moving average."""
-    from sqlalchemy import func, select
-
-    from storectl import db
-    from storectl.models import Movement, StockDoc, StockLevel
+    """Receive a quantity at a unit cost (the moving average follows)."""
     from storectl.money import parse_money
-    from storectl.services import lookup
+    from storectl.services.stock import inventory
 
-    cents = parse_money(cost)
     with _db().write("test") as s:
-        product, shop, now = lookup.product(s, sku), lookup.store(s, store), db.now_of(s)
-        on_hand = s.execute(select(func.coalesce(func.sum(StockLevel.qty), 0)).where(StockLevel.product_id == product.id)).scalar()
-        product.avg_cost_cents = (product.avg_cost_cents * on_hand + cents * qty + (on_hand + qty) // 2) // (on_hand + qty)
-        s.add(product)
-        level = s.get(StockLevel, (shop.id, product.id))
-        if level is None:
-            s.add(StockLevel(store_id=shop.id, product_id=product.id, qty=qty))
-        else:
-            level.qty += qty
-        doc = StockDoc(doc_no=db.next_doc_no(s, "IN"), kind="in", reason="purchase", store_id=shop.id, at=now, operator="test")
-        s.add(doc)
-        s.add(Movement(at=now, kind="in", doc_no=doc.doc_no, product_id=product.id, qty=qty, to_store_id=shop.id,
-                       cost_cents=cents * qty, operator="test"))
-        s.flush()
+        inventory.stock_in(s, store=store, sku=sku, cost_cents=parse_money(cost), qty=qty)
 
 
 def make_member(phone: str, points: int = 0, name: str = "会员") -> None:
-    """A member with a points balance, written directly (the members CLI is another engineer's)."""
-    from storectl import db
-    from storectl.models import Customer
-    from storectl.services import loyalty
+    """A member with a points balance (an opening adjustment through the points ledger)."""
+    from storectl.services.loyalty import ledger as loyalty
+    from storectl.services.loyalty import members
+    from storectl.services.shop import lookup
 
     with _db().write("test") as s:
-        row = Customer(code=phone, name=name, phone=phone, is_member=True, joined_at=db.now_of(s), created_at=db.now_of(s))
-        s.add(row)
-        s.flush()
+        members.add_member(s, phone=phone, name=name)
         if points:
-            loyalty.post(s, customer_id=row.id, kind="adjust", delta=points, reason="test")
+            loyalty.post(s, customer_id=lookup.customer(s, phone).id, kind="adjust", delta=points, reason="test")
 
 
 def add_level(name: str, min_spend: int, discount_bp: int = 0, multiplier_milli: int = 1000) -> None:
-    from storectl import db
-    from storectl.models import Level
+    from storectl.money import format_money, format_multiplier, format_percent
+    from storectl.services.loyalty import levels
 
     with _db().write("test") as s:
-        s.add(Level(name=name, min_spend_cents=min_spend, discount_bp=discount_bp, multiplier_milli=multiplier_milli, created_at=db.now_of(s)))
+        levels.add_level(s, name=name, min_spend=format_money(min_spend), discount=format_percent(discount_bp),
+                         multiplier=format_multiplier(multiplier_milli))
 
 
 def set_level(phone: str, level: str) -> None:
-    from storectl.services import lookup
+    from storectl.services.shop import lookup
 
     with _db().write("test") as s:
         c = lookup.customer(s, phone)
@@ -100,7 +66,7 @@ def set_level(phone: str, level: str) -> None:
 
 
 def points_of(code: str) -> int:
-    from storectl.services import lookup
+    from storectl.services.shop import lookup
 
     with _db().read() as s:
         return lookup.customer(s, code).points

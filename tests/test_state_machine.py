@@ -35,8 +35,10 @@ STEPS = {"max_examples": 100 if LONG else 15, "stateful_step_count": 60 if LONG 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    from storectl.services import catalogue, checkin, members
-    from storectl.services import settings as shop_settings
+    from storectl.services.shop import catalogue
+    from storectl.services.loyalty import checkin
+    from storectl.services.loyalty import members
+    from storectl.services.shop import settings as shop_settings
 
     path = tmp_path_factory.mktemp("machine") / "template.db"
     build_shop(path)
@@ -101,7 +103,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(store=st.sampled_from(STORES), n=st.integers(1, 3))
     def receive_units(self, store, n):
-        from storectl.services import inventory
+        from storectl.services.stock import inventory
 
         codes = [f"M{self.serial + i:05d}" for i in range(n)]
         self.serial += n
@@ -113,7 +115,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(store=st.sampled_from(STORES), n=st.integers(1, 20))
     def receive_qty(self, store, n):
-        from storectl.services import inventory
+        from storectl.services.stock import inventory
 
         self.write("stock in", lambda s: inventory.stock_in(s, store=store, sku="00123", cost_cents=1000, qty=n))
         self.qty[store] += n
@@ -121,7 +123,7 @@ class Shop(RuleBasedStateMachine):
     @rule(data=st.data(), store=st.sampled_from(STORES), who=st.sampled_from(["walk-in", "credit", "member"]),
           with_qty=st.integers(0, 3), use_points=st.booleans())
     def sell(self, data, store, who, with_qty, use_points):
-        from storectl.services import sales
+        from storectl.services.till import sales
 
         here = self.in_stock(store)
         code = data.draw(st.sampled_from(here)) if here and data.draw(st.booleans()) else None
@@ -164,7 +166,7 @@ class Shop(RuleBasedStateMachine):
     @precondition(lambda self: any(not s["returned"] for s in self.sales.values()))
     @rule(data=st.data())
     def return_sale(self, data):
-        from storectl.services import returns
+        from storectl.services.till import returns
 
         doc = data.draw(st.sampled_from(sorted(d for d, s in self.sales.items() if not s["returned"])))
         sale = self.sales[doc]
@@ -185,7 +187,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(data=st.data(), src=st.sampled_from(STORES))
     def transfer_send(self, data, src):
-        from storectl.services import transfers
+        from storectl.services.stock import transfers
 
         here = self.in_stock(src)
         if not here:
@@ -199,7 +201,7 @@ class Shop(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.transfers))
     @rule(data=st.data(), cancel=st.booleans())
     def transfer_finish(self, data, cancel):
-        from storectl.services import transfers
+        from storectl.services.stock import transfers
 
         doc = data.draw(st.sampled_from(sorted(self.transfers)))
         src, dst, code = self.transfers.pop(doc)
@@ -212,7 +214,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(data=st.data(), store=st.sampled_from(STORES), apply=st.booleans())
     def count(self, data, store, apply):
-        from storectl.services import counting
+        from storectl.services.stock import counting
 
         here = self.in_stock(store)
         scanned = data.draw(st.lists(st.sampled_from(here), unique=True)) if here else []
@@ -227,7 +229,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(cents=st.integers(1, 2_000_000))
     def pay(self, cents):
-        from storectl.services import receivables
+        from storectl.services.till import receivables
 
         try:
             self.write("customer pay", lambda s: receivables.pay(s, customer="C010", amount_cents=cents))
@@ -239,7 +241,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule()
     def checkin(self):
-        from storectl.services import checkin
+        from storectl.services.loyalty import checkin
 
         try:
             got = self.write("member checkin", lambda s: checkin.checkin(s, phone=MEMBER))
@@ -259,7 +261,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(delta=st.integers(-500, 500))
     def adjust(self, delta):
-        from storectl.services import points
+        from storectl.services.loyalty import points
 
         if delta == 0:
             return
@@ -273,7 +275,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule()
     def expire(self):
-        from storectl.services import points
+        from storectl.services.loyalty import points
 
         before = self.points
         self.write("points expire", lambda s: points.expire(s))
@@ -284,12 +286,11 @@ class Shop(RuleBasedStateMachine):
 
     @invariant()
     def ledgers_balance(self):
-        from storectl.services import maintenance
-        import importlib
+        from storectl.services.shop import maintenance
 
         with self.db.read() as s:
-            for name in maintenance.INVARIANT_MODULES:
-                found = importlib.import_module(name).invariants(s)
+            for check in maintenance.invariant_checks():
+                found = check(s)
                 assert found == [], found
 
     @invariant()

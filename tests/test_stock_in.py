@@ -165,7 +165,7 @@ def test_a_closed_month_refuses_stock_in(shop):
 
 
 def test_an_integrity_error_in_a_race_comes_out_as_conflict(shop, monkeypatch):
-    from storectl.services import unit_input
+    from storectl.services.stock import unit_input
 
     stock_in("RACE1")
     # As if another writer registered the code after our duplicate check: the UNIQUE index decides.
@@ -187,7 +187,7 @@ class FakeTTY(io.StringIO):
 
 def _checker(sku: str):
     from storectl.db import Database, resolve_url
-    from storectl.services import unit_input
+    from storectl.services.stock import unit_input
 
     base, seen = Database(resolve_url(None)), {}
 

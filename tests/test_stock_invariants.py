@@ -9,7 +9,7 @@ from test_stock_support import fake_sale, read_session, shop, stock_in, write_se
 
 
 def problems():
-    from storectl.services import stock_checks
+    from storectl.services.stock import stock_checks
 
     with read_session() as s:
         return [(p["check"], p["message"]) for p in stock_checks.invariants(s)]

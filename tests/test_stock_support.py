@@ -73,7 +73,7 @@ def fake_sale(code: str, *, customer: str = "C002", price_cents: int = 899900, s
 
     from storectl import db
     from storectl.models import Movement, Unit
-    from storectl.services import lookup
+    from storectl.services.shop import lookup
 
     with write_session() as s:
         u = lookup.unit_by_code(s, code)

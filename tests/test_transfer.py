@@ -149,7 +149,7 @@ def test_scanning_units_to_send_flags_a_repeat_and_a_wrong_store_at_once(stocked
 
     from storectl.cli.stock import in_stock_checker, scan_loop
     from storectl.db import Database, resolve_url
-    from storectl.services import transfers
+    from storectl.services.stock import transfers
 
     stock_in("B1", store="SZ02")
     base, check = Database(resolve_url(None)), in_stock_checker("SZ01", "send")

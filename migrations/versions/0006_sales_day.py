@@ -39,7 +39,7 @@ def upgrade() -> None:
     )
     # The backfill is the service's own recount (one INSERT … SELECT per thousand days), so the
     # table starts out exactly as the sales and returns would have kept it.
-    from storectl.services import sales_day
+    from storectl.services.books import sales_day
 
     sales_day.rebuild_stored(op.get_bind())
 

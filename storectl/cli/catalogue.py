@@ -29,7 +29,7 @@ def store_add(
 
     Example: storectl store add SZ01 华强北旗舰店
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with write() as s:
@@ -43,7 +43,7 @@ def store_list(json_: JsonOpt = False) -> None:
 
     Example: storectl store list --json
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with read() as s:
@@ -63,7 +63,7 @@ def staff_add(
 
     Example: storectl staff add E001 张伟 --store SZ01 --role manager
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with write() as s:
@@ -80,7 +80,7 @@ def staff_list(
 
     Example: storectl staff list --store SZ01
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with read() as s:
@@ -100,7 +100,7 @@ def staff_set_pin(
     """
     import os
 
-    from storectl.services import auth
+    from storectl.services.shop import auth
 
     with guard(json_):
         pin = os.environ.get("STORECTL_NEW_PIN")
@@ -122,7 +122,7 @@ def supplier_add(
 
     Example: storectl supplier add SUP01 深圳市华讯通信器材有限公司
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with write() as s:
@@ -136,7 +136,7 @@ def supplier_list(json_: JsonOpt = False) -> None:
 
     Example: storectl supplier list
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with read() as s:
@@ -161,7 +161,7 @@ def product_add(
     Example: storectl product add IP17P-256-BK "iPhone 17 Pro 256GB 深空黑" --brand Apple --price 8999 --codes IMEI1,IMEI2,SN --warranty-months 12
     """
     from storectl.money import parse_money
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         price_cents = parse_money(price, what="price") if price is not None else None
@@ -182,7 +182,7 @@ def product_list(
 
     Example: storectl product list --json
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with read() as s:
@@ -207,7 +207,7 @@ def product_show(
 
     Example: storectl product show IP17P-256-BK
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with read() as s:

@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 from typing import Annotated, Optional
 
 import typer
 
 from storectl.output import emit, guard, notice  # noqa: F401  (re-exported for the command modules)
+
+def WHOLE(value) -> int:  # noqa: ANN001, N802  (a typer `parser=`)
+    """An integer option, read the way money reads digits: ASCII or full-width (３), nothing else
+    (click's own INT takes Arabic-Indic digits and 1_000). The range is each command's
+    `in_range`, so a value out of it is `invalid_input`, not a Python OverflowError."""
+    if isinstance(value, int):
+        return value
+    from storectl.money import _FULL_WIDTH
+
+    text = str(value).strip().translate(_FULL_WIDTH)
+    if not re.fullmatch(r"[+-]?[0-9]{1,40}", text):
+        raise typer.BadParameter(f"{value!r} is not a whole number (digits 0-9)")
+    return int(text)
+
+
+def in_range(value: int | None, option: str, low: int, high: int) -> int | None:
+    """Refuse an integer option outside [low, high] (`invalid_input`)."""
+    if value is not None and not low <= value <= high:
+        from storectl.errors import invalid
+
+        raise invalid(f"{option} {value} is out of range: give a whole number from {low:,} to {high:,}", f"e.g. {option} {max(low, 1)}")
+    return value
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
 StoreOpt = Annotated[Optional[str], typer.Option("--store", help="Store code.")]
@@ -29,7 +53,9 @@ state = State()
 
 def operator() -> str:
     if state.operator and state.operator.strip():
-        return state.operator.strip()
+        from storectl.codes import clean_operator
+
+        return clean_operator(state.operator)
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001  (no user name in some containers)

@@ -18,7 +18,7 @@ def show(json_: JsonOpt = False) -> None:
 
     Example: storectl config show
     """
-    from storectl.services import settings
+    from storectl.services.shop import settings
 
     with guard(json_):
         with read() as s:
@@ -36,9 +36,9 @@ def set_(
 
     Example: storectl config set timezone Asia/Shanghai
     """
-    from storectl.services import settings
+    from storectl.services.shop import config
 
     with guard(json_):
         with write() as s:
-            result = settings.set_value(s, key, value)
+            result = config.set_setting(s, key, value)
         emit(result, json_, lambda r: notice(f"{r['key']} = {r['value']}"))

@@ -8,6 +8,7 @@ import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
 from storectl.output import money, table
+from storectl.services.till.payments import METHODS
 
 app = typer.Typer(no_args_is_help=True, help="Customers, payments, statements and balances.")
 
@@ -26,7 +27,7 @@ def add(
     Example: storectl customer add C001 深圳市宝安区鑫达通讯店 --group 批发 --credit-limit 50000
     """
     from storectl.money import parse_money
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         limit = parse_money(credit_limit, what="credit limit")
@@ -44,7 +45,7 @@ def list_(
 
     Example: storectl customer list --group 批发
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with read() as s:
@@ -69,7 +70,7 @@ def show(
 
     Example: storectl customer show C001
     """
-    from storectl.services import catalogue
+    from storectl.services.shop import catalogue
 
     with guard(json_):
         with read() as s:
@@ -90,7 +91,7 @@ def show(
 def pay(
     code: Annotated[str, typer.Argument(help="Customer code or member phone.")],
     amount: Annotated[str, typer.Argument(help="Amount paid, e.g. 5000.")],
-    method: Annotated[str, typer.Option("--method", help="cash, card, wechat, alipay or transfer.")] = "cash",
+    method: Annotated[str, typer.Option("--method", help=f"One of {', '.join(METHODS)}.")] = "cash",
     json_: JsonOpt = False,
 ) -> None:
     """Take a payment against what the customer owes (not more than that); prints the PAY- id.
@@ -98,7 +99,7 @@ def pay(
     Example: storectl customer pay C001 5000 --method transfer
     """
     from storectl.money import parse_money
-    from storectl.services import receivables
+    from storectl.services.till import receivables
 
     with guard(json_):
         cents = parse_money(amount, allow_zero=False, what="payment")
@@ -119,7 +120,7 @@ def statement(
 
     Example: storectl customer statement C001 -p 2026-11
     """
-    from storectl.services import receivables
+    from storectl.services.till import receivables
 
     with guard(json_):
         with read() as s:
@@ -140,7 +141,7 @@ def balances(json_: JsonOpt = False) -> None:
 
     Example: storectl customer balances --json
     """
-    from storectl.services import receivables
+    from storectl.services.till import receivables
 
     with guard(json_):
         with read() as s:

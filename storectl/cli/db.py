@@ -30,7 +30,7 @@ def upgrade(json_: JsonOpt = False) -> None:
 
     Example: storectl db upgrade
     """
-    from storectl.services import maintenance
+    from storectl.services.shop import maintenance
 
     with guard(json_):
         result = maintenance.upgrade(database())
@@ -43,7 +43,7 @@ def current(json_: JsonOpt = False) -> None:
 
     Example: storectl db current --json
     """
-    from storectl.services import maintenance
+    from storectl.services.shop import maintenance
 
     with guard(json_):
         result = maintenance.current(database())
@@ -53,14 +53,14 @@ def current(json_: JsonOpt = False) -> None:
 @app.command()
 def backup(
     to: Annotated[Optional[str], typer.Option("--to", help="File or folder for the copy.")] = None,
-    keep: Annotated[Optional[int], typer.Option("--keep", min=1, help="Keep only the newest N backups there.")] = None,
+    keep: Annotated[Optional[int], typer.Option("--keep", min=1, max=100_000, help="Keep only the newest N backups there.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Make a consistent copy of the database while others keep working (owner-only file).
 
     Example: storectl db backup --to /srv/backups --keep 14
     """
-    from storectl.services import maintenance
+    from storectl.services.shop import maintenance
 
     with guard(json_):
         result = maintenance.backup(database(), to=to, keep=keep)
@@ -73,7 +73,7 @@ def check(json_: JsonOpt = False) -> None:
 
     Example: storectl db check
     """
-    from storectl.services import maintenance
+    from storectl.services.shop import maintenance
 
     with guard(json_):
         problems = maintenance.check(database())
@@ -94,7 +94,7 @@ def restore(
 
     Example: storectl db restore /srv/backups/store-20261130-021500.db
     """
-    from storectl.services import maintenance
+    from storectl.services.shop import maintenance
 
     with guard(json_):
         result = maintenance.restore(database(), source=file)

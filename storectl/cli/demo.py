@@ -61,7 +61,7 @@ def demo(
 
     Example: storectl demo --dir /tmp/shop && storectl --db /tmp/shop/store.db report staff -p 2026-11
     """
-    from storectl.services import demo as demo_service
+    from storectl import demo as demo_service
 
     with guard(json_):
         with _progress(demo_service.STEPS) as step:

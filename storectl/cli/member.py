@@ -47,7 +47,7 @@ def add(
 
     Example: storectl member add 13912345678 --name 王芳 --via "https://m.storectl.cn/join?ch=WX&staff=E002"
     """
-    from storectl.services import members
+    from storectl.services.loyalty import members
 
     with guard(json_):
         with write() as s:
@@ -61,7 +61,7 @@ def show(phone: PhoneArg, json_: JsonOpt = False) -> None:
 
     Example: storectl member show 13800138000
     """
-    from storectl.services import members
+    from storectl.services.loyalty import members
 
     with guard(json_):
         with read() as s:
@@ -78,7 +78,7 @@ def list_(
 
     Example: storectl member list --level 金卡
     """
-    from storectl.services import members
+    from storectl.services.loyalty import members
 
     with guard(json_):
         with read() as s:
@@ -105,7 +105,7 @@ def checkin(phone: PhoneArg, json_: JsonOpt = False) -> None:
 
     Example: storectl member checkin 13800138000
     """
-    from storectl.services import checkin as service
+    from storectl.services.loyalty import checkin as service
 
     with guard(json_):
         with write() as s:
@@ -129,7 +129,7 @@ def channel_add(
 
     Example: storectl channel add XHS 小红书
     """
-    from storectl.services import members
+    from storectl.services.loyalty import members
 
     with guard(json_):
         with write() as s:
@@ -143,7 +143,7 @@ def channel_list(json_: JsonOpt = False) -> None:
 
     Example: storectl channel list
     """
-    from storectl.services import members
+    from storectl.services.loyalty import members
 
     with guard(json_):
         with read() as s:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
 from storectl.output import money, table
 
 app = typer.Typer(no_args_is_help=True, help="Points ledger, check-in rules, adjustments, expiry.")
@@ -33,7 +33,7 @@ def history(
 
     Example: storectl points history 13800138000
     """
-    from storectl.services import points
+    from storectl.services.loyalty import points
 
     with guard(json_):
         with read() as s:
@@ -63,7 +63,7 @@ def adjust(
 
     Example: storectl points adjust 13800138000 -50 --reason "重复积分"
     """
-    from storectl.services import points
+    from storectl.services.loyalty import points
 
     with guard(json_):
         with write() as s:
@@ -77,7 +77,7 @@ def expire(json_: JsonOpt = False) -> None:
 
     Example: storectl points expire --json
     """
-    from storectl.services import points
+    from storectl.services.loyalty import points
 
     def human(r: dict) -> None:
         if r["months"] <= 0:
@@ -106,7 +106,7 @@ def rules(
 
     Example: storectl points rules
     """
-    from storectl.services import checkin
+    from storectl.services.loyalty import checkin
 
     with guard(json_):
         with read() as s:
@@ -116,8 +116,8 @@ def rules(
 
 @rule_app.command("add")
 def rule_add(
-    every: Annotated[int, typer.Option("--every", help="Pays on every Nth day of a streak.")],
-    points_: Annotated[int, typer.Option("--points", help="Points it pays.")],
+    every: Annotated[int, typer.Option("--every", parser=WHOLE, help="Pays on every Nth day of a streak.")],
+    points_: Annotated[int, typer.Option("--points", parser=WHOLE, help="Points it pays.")],
     once: Annotated[bool, typer.Option("--once", help="Pays each member at most once, ever.")] = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -125,9 +125,11 @@ def rule_add(
 
     Example: storectl points rule add --every 7 --points 20
     """
-    from storectl.services import checkin
+    from storectl.services.loyalty import checkin
 
     with guard(json_):
+        in_range(every, "--every", -10**9, 10**9)  # the service says what a rule may be
+        in_range(points_, "--points", -10**9, 10**9)
         with write() as s:
             result = checkin.add_rule(s, every=every, points=points_, once=once)
         emit(result, json_, lambda r: notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else "")))
@@ -135,16 +137,17 @@ def rule_add(
 
 @rule_app.command("remove")
 def rule_remove(
-    rule_id: Annotated[int, typer.Argument(metavar="ID", help="Rule id from `points rules`.")],
+    rule_id: Annotated[int, typer.Argument(metavar="ID", parser=WHOLE, help="Rule id from `points rules`.")],
     json_: JsonOpt = False,
 ) -> None:
     """Stop a check-in rule from paying (its history stays).
 
     Example: storectl points rule remove 2
     """
-    from storectl.services import checkin
+    from storectl.services.loyalty import checkin
 
     with guard(json_):
+        in_range(rule_id, "ID", 1, 2**62)
         with write() as s:
             result = checkin.remove_rule(s, rule_id=rule_id)
         emit(result, json_, lambda r: notice(f"rule {r['id']} removed"))
@@ -162,7 +165,7 @@ def level_add(
 
     Example: storectl level add 金卡 --min-spend 20000 --discount 5 --points-multiplier 1.5
     """
-    from storectl.services import levels
+    from storectl.services.loyalty import levels
 
     with guard(json_):
         with write() as s:
@@ -176,7 +179,7 @@ def level_list(json_: JsonOpt = False) -> None:
 
     Example: storectl level list
     """
-    from storectl.services import levels
+    from storectl.services.loyalty import levels
 
     with guard(json_):
         with read() as s:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
 from storectl.output import money, table
 
 app = typer.Typer(no_args_is_help=True, help="List prices and prices per customer, group or level.")
@@ -39,7 +39,7 @@ def set_(
     """
     from storectl.money import parse_money
     from storectl.periods import parse_date
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
         cents = parse_money(amount, what="price")
@@ -59,16 +59,17 @@ def set_(
 def quote(
     sku: Annotated[str, typer.Argument(help="SKU.")],
     customer: Annotated[Optional[str], typer.Option("--customer", help="Customer code or member phone.")] = None,
-    qty: Annotated[int, typer.Option("--qty", help="Quantity.")] = 1,
+    qty: Annotated[int, typer.Option("--qty", parser=WHOLE, help="Quantity.")] = 1,
     json_: JsonOpt = False,
 ) -> None:
     """The price a customer pays today, and the rule that gives it.
 
     Example: storectl price quote IP17P --customer C001
     """
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
+        in_range(qty, "--qty", 1, 1_000_000)
         with read() as s:
             result = pricing.quote(s, sku=sku, customer=customer, qty=qty)
 
@@ -90,7 +91,7 @@ def list_(
 
     Example: storectl price list --customer C001
     """
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
         with read() as s:
@@ -107,7 +108,7 @@ def history(
 
     Example: storectl price history IP17P
     """
-    from storectl.services import pricing
+    from storectl.services.till import pricing
 
     with guard(json_):
         with read() as s:

@@ -25,13 +25,13 @@ ShowOpt = Annotated[bool, typer.Option("--show", help="Draw the code in the term
 
 
 def _art(payload: str) -> str:
-    from storectl.services.qr import terminal_art
+    from storectl.services.qr.codes import terminal_art
 
     return terminal_art(payload)
 
 
 def _one(find: Callable, *, out: str | None, show: bool, json_: bool) -> None:
-    from storectl.services import qr_cards
+    from storectl.services.qr import qr_cards
 
     with guard(json_):
         qr_cards.check_out(out)
@@ -62,7 +62,7 @@ def channel(
 
     Example: storectl qr channel WX --out wx.png
     """
-    from storectl.services import qr_cards
+    from storectl.services.qr import qr_cards
 
     _one(lambda s: qr_cards.channel_code(s, code), out=out, show=show, json_=json_)
 
@@ -79,7 +79,7 @@ def staff(
 
     Example: storectl qr staff E002 --channel WX --out e002.svg
     """
-    from storectl.services import qr_cards
+    from storectl.services.qr import qr_cards
 
     _one(lambda s: qr_cards.staff_code(s, code, channel=channel), out=out, show=show, json_=json_)
 
@@ -95,7 +95,7 @@ def unit(
 
     Example: storectl qr unit 356938035643809 --out sticker.png
     """
-    from storectl.services import qr_cards
+    from storectl.services.qr import qr_cards
 
     _one(lambda s: qr_cards.unit_code(s, code), out=out, show=show, json_=json_)
 
@@ -113,7 +113,7 @@ def sheet(
 
     Example: storectl qr sheet --staff --store SZ01 --out staff-qr.html
     """
-    from storectl.services import qr_cards
+    from storectl.services.qr import qr_cards
 
     # Which sheet is a question of how the command was typed: a usage error (exit 2), like a
     # missing option. typer.BadParameter, not click's: Typer vendors its own click.

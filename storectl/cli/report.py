@@ -48,7 +48,7 @@ def _ranked_table(title: str, rows: list[dict], key: str, label: str, extra: tup
 
 
 def _report(kind: str, period: Optional[str], store: Optional[str], json_: bool) -> None:
-    from storectl.services import reports
+    from storectl.services.books import reports
 
     with guard(json_):
         with read() as s:
@@ -117,7 +117,7 @@ def daily(
 
     Example: storectl report daily --date 2026-11-05
     """
-    from storectl.services import reports
+    from storectl.services.books import reports
 
     with guard(json_):
         with read() as s:
@@ -143,22 +143,11 @@ def month(
 
     Example: storectl report month 2026-11 --out ~/月结 --close
     """
-    from storectl.services import closing, month_end
+    from storectl.services.books import month_end
 
     with guard(json_):
-        db = database()
-        with read() as s:
-            p = month_end.resolve_month(s, period)
-        path = month_end.target_path(out, p)
-        closed = False
-        if close:
-            # close first, so nothing dated in the month can change under the export
-            with write() as s:
-                closed = closing.close(s, p.label)["closed"]
         with _progress() as step:
-            with db.read("report month") as s:
-                result = month_end.write_workbook(s, period=p, path=path, progress=step)
-        result["closed"] = closed
+            result = month_end.export(database(), period_text=period, out=out, close=close, progress=step)
         emit(result, json_, lambda r: notice(
             f"{r['period']}: revenue {money(r['revenue'])}, cost {money(r['cost'])}, profit {money(r['profit'])}"
             f"{' — period closed' if r['closed'] else ''}\nworkbook: {r['path']}"))
@@ -172,7 +161,7 @@ class _progress:
         if sys.stderr.isatty():
             from rich.progress import Progress
 
-            from storectl.services.month_end import SHEETS
+            from storectl.services.books.month_end import SHEETS
 
             self.bar = Progress(transient=True, console=__import__("storectl.output", fromlist=["console"]).console(stderr=True))
             self.bar.start()
@@ -197,7 +186,7 @@ def period_close(
 
     Example: storectl period close 2026-11
     """
-    from storectl.services import closing
+    from storectl.services.shop import closing
 
     with guard(json_):
         with write() as s:
@@ -214,7 +203,7 @@ def period_reopen(
 
     Example: storectl --operator E001 period reopen 2026-11
     """
-    from storectl.services import closing
+    from storectl.services.shop import closing
 
     with guard(json_):
         with write() as s:
@@ -228,7 +217,7 @@ def period_list(json_: JsonOpt = False) -> None:
 
     Example: storectl period list
     """
-    from storectl.services import closing
+    from storectl.services.shop import closing
 
     with guard(json_):
         with read() as s:

@@ -7,8 +7,9 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from storectl.cli.common import JsonOpt, PeriodOpt, emit, guard, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, PeriodOpt, emit, guard, read, write
 from storectl.output import console, money, table
+from storectl.services.till.payments import METHODS, parse_method, parse_payment
 
 sell_app = typer.Typer(help="Sell units and quantities: prints the receipt.")
 app = typer.Typer(no_args_is_help=True, help="Show and list sales.")
@@ -39,7 +40,7 @@ def gather_items(items: list[str] | None, file: str | None) -> list[str]:
     if file is not None:
         from pathlib import Path
 
-        from storectl.services import files
+        from storectl.services.shop import files
 
         if items:
             raise invalid("give the items as arguments or with --file, not both", "drop the arguments or --file")
@@ -114,8 +115,8 @@ def sell(
     customer: Annotated[Optional[str], typer.Option("--customer", help="Customer code or member phone.")] = None,
     channel: Annotated[Optional[str], typer.Option("--channel", help="Sales channel code.")] = None,
     price: Annotated[Optional[List[str]], typer.Option("--price", help="ITEM=AMOUNT: a manual price per unit.")] = None,
-    pay: Annotated[Optional[List[str]], typer.Option("--pay", help="METHOD=AMOUNT: cash, card, wechat, alipay, transfer.")] = None,
-    points: Annotated[int, typer.Option("--points", help="Pay with this many points (members).")] = 0,
+    pay: Annotated[Optional[List[str]], typer.Option("--pay", help=f"METHOD=AMOUNT: {', '.join(METHODS)}.")] = None,
+    points: Annotated[int, typer.Option("--points", parser=WHOLE, help="Pay with this many points (members).")] = 0,
     on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
     file: ItemsFile = None,
     json_: JsonOpt = False,
@@ -124,11 +125,12 @@ def sell(
 
     Example: storectl sell --store SZ01 --staff E002 356938035643809 00123:2 --pay wechat=9077
     """
-    from storectl.services import sales
+    from storectl.services.till import sales
 
     with guard(json_):
+        in_range(points, "--points", 0, 10**12)
         overrides = [sales.parse_price_override(p) for p in price or []]
-        payments = [sales.parse_payment(p) for p in pay or []]
+        payments = [parse_payment(p) for p in pay or []]
         wanted = gather_items(items, file)
         with write() as s:
             result = sales.sell(
@@ -147,7 +149,7 @@ def show(
 
     Example: storectl sale show S-000012
     """
-    from storectl.services import sale_views
+    from storectl.services.till import sale_views
 
     with guard(json_):
         with read() as s:
@@ -166,7 +168,7 @@ def list_(
 
     Example: storectl sale list -p 2026-11 --store SZ01
     """
-    from storectl.services import sale_views
+    from storectl.services.till import sale_views
 
     with guard(json_):
         with read() as s:
@@ -183,7 +185,7 @@ def list_(
 def return_(
     doc: Annotated[str, typer.Argument(help="Sale id, e.g. S-000012.")],
     items: Annotated[Optional[List[str]], typer.Argument(help="Unit codes or SKU[:QTY]; none = the whole sale; - reads stdin.", show_default=False)] = None,
-    refund: Annotated[Optional[str], typer.Option("--refund", help="Refund method (default: the sale's first payment method).")] = None,
+    refund: Annotated[Optional[str], typer.Option("--refund", help=f"Refund method, one of {', '.join(METHODS)} (default: the sale's first payment method).")] = None,
     file: ItemsFile = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -191,10 +193,11 @@ def return_(
 
     Example: storectl return S-000012 356938035643809 --refund wechat
     """
-    from storectl.services import returns, sales
+    from storectl.services.till import returns
+    from storectl.services.till import sales
 
     with guard(json_):
-        method = sales.parse_method(refund) if refund is not None else None
+        method = parse_method(refund) if refund is not None else None
         wanted = gather_items(items, file)
         with write() as s:
             result = returns.return_sale(s, sale=doc, items=wanted, refund_method=method)

@@ -24,7 +24,7 @@ def init(
 
     Example: storectl init --shop-name 华强北数码 --timezone Asia/Shanghai
     """
-    from storectl.services import maintenance
+    from storectl.services.shop import maintenance
 
     with guard(json_):
         result = maintenance.init(database(), shop_name=shop_name, timezone_name=timezone)
@@ -41,7 +41,7 @@ def import_(
 
     Example: storectl import products sample_data/products.csv
     """
-    from storectl.services import importer
+    from storectl.services.shop import importer
 
     with guard(json_):
         with write() as s:
@@ -60,7 +60,8 @@ def audit(
     Example: storectl audit --since 2026-11-01
     """
     from storectl.periods import parse_date
-    from storectl.services import maintenance, settings
+    from storectl.services.shop import maintenance
+    from storectl.services.shop import settings
 
     with guard(json_):
         with read() as s:

@@ -7,7 +7,7 @@ from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
-from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
 from storectl.output import console, money, print_wide, table
 
 app = typer.Typer(no_args_is_help=True, help="Receive, take out, list, count stock.")
@@ -31,7 +31,7 @@ CountedArg = Annotated[Optional[list[str]], typer.Argument(help="The codes scann
 def gather(units: list[str] | None, file: str | None):
     """The items to work on, or None when '-' is a terminal (the caller runs the scanner loop)."""
     from storectl.errors import invalid
-    from storectl.services import unit_input
+    from storectl.services.stock import unit_input
 
     units = [u for u in (units or [])]
     if "-" in units:
@@ -101,7 +101,8 @@ def _scan_with(check: Callable) -> Callable[[str, str], str]:
 def in_stock_checker(store: str | None, action: str) -> Callable:
     """Scanner check for commands that take in-stock units or SKU:QTY (stock out, transfer send)."""
     from storectl.errors import invalid
-    from storectl.services import lookup, unit_input
+    from storectl.services.shop import lookup
+    from storectl.services.stock import unit_input
 
     seen: set[int] = set()
 
@@ -137,7 +138,7 @@ def stock_in(
     supplier: Annotated[Optional[str], typer.Option("--supplier", help="Supplier code.")] = None,
     ref: Annotated[Optional[str], typer.Option("--ref", help="Your reference, e.g. the purchase order.")] = None,
     file: FileOpt = None,
-    qty: Annotated[Optional[int], typer.Option("--qty", help="Quantity, for products counted by quantity.")] = None,
+    qty: Annotated[Optional[int], typer.Option("--qty", parser=WHOLE, help="Quantity, for products counted by quantity.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Scanner mode: abort at the first bad scan.")] = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -146,9 +147,11 @@ def stock_in(
     Example: storectl stock in --store SZ01 --sku IP17P --cost 6999 --supplier SUP01 356938035643809,356938035643817,F2LXK1ZAJG5J
     """
     from storectl.money import parse_money
-    from storectl.services import inventory, unit_input
+    from storectl.services.stock import inventory
+    from storectl.services.stock import unit_input
 
     with guard(json_):
+        in_range(qty, "--qty", 1, 1_000_000)
         cost_cents = parse_money(cost, what="cost")
         items = gather(units, file)
         if items is None:
@@ -188,7 +191,7 @@ def stock_out(
 
     Example: storectl stock out --reason supplier-return 356938035643809
     """
-    from storectl.services import inventory
+    from storectl.services.stock import inventory
 
     with guard(json_):
         found = _units_or_scan(items, file, in_stock_checker(store, "take out"))
@@ -215,7 +218,7 @@ def stock_list(
 
     Example: storectl stock list --store SZ01 --status in_stock
     """
-    from storectl.services import inventory
+    from storectl.services.stock import inventory
 
     with guard(json_):
         with read() as s:
@@ -230,16 +233,17 @@ def stock_list(
 @app.command("levels")
 def stock_levels(
     store: StoreOpt = None,
-    low: Annotated[Optional[int], typer.Option("--low", help="Only what is at or below N.")] = None,
+    low: Annotated[Optional[int], typer.Option("--low", parser=WHOLE, help="Only what is at or below N.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Quantity and cost value on hand per store and SKU.
 
     Example: storectl stock levels --low 2
     """
-    from storectl.services import inventory
+    from storectl.services.stock import inventory
 
     with guard(json_):
+        in_range(low, "--low", 0, 10**12)
         with read() as s:
             rows = inventory.levels(s, store=store, low=low)
         emit(rows, json_, lambda rs: table(
@@ -260,7 +264,7 @@ def stock_count(
 
     Example: storectl stock count --store SZ01 --file shelf.txt
     """
-    from storectl.services import counting
+    from storectl.services.stock import counting
 
     def check(s, label: str, text: str) -> str:
         return counting.check_count_line(s, store=store, text=text)
@@ -296,7 +300,7 @@ def sn_show(
 
     Example: storectl sn show 356938035643809
     """
-    from storectl.services import trace
+    from storectl.services.stock import trace
 
     with guard(json_):
         with read() as s:

@@ -33,7 +33,7 @@ def send(
 
     Example: storectl transfer send --from SZ01 --to SZ02 356938035643809 00123:10
     """
-    from storectl.services import transfers
+    from storectl.services.stock import transfers
 
     with guard(json_):
         found = _units_or_scan(items, file, in_stock_checker(from_, "send"))
@@ -53,7 +53,7 @@ def receive(
 
     Example: storectl transfer receive TR-000012
     """
-    from storectl.services import transfers
+    from storectl.services.stock import transfers
 
     def check(s, label: str, text: str) -> str:
         return transfers.check_receive_line(s, transfer=transfer, text=text)
@@ -71,7 +71,7 @@ def cancel(transfer: TransferArg, json_: JsonOpt = False) -> None:
 
     Example: storectl transfer cancel TR-000012
     """
-    from storectl.services import transfers
+    from storectl.services.stock import transfers
 
     with guard(json_):
         with write() as s:
@@ -88,7 +88,7 @@ def list_(
 
     Example: storectl transfer list --open
     """
-    from storectl.services import transfers
+    from storectl.services.stock import transfers
 
     with guard(json_):
         with read() as s:
@@ -106,7 +106,7 @@ def show(transfer: TransferArg, json_: JsonOpt = False) -> None:
 
     Example: storectl transfer show TR-000012
     """
-    from storectl.services import transfers
+    from storectl.services.stock import transfers
 
     with guard(json_):
         with read() as s:

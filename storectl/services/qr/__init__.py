@@ -1,0 +1,1 @@
+"""QR codes: payloads and images (`codes`), masks (`qr_mask`) and the printable sheets (`qr_cards`)."""

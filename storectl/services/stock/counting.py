@@ -1,0 +1,97 @@
+"""Stock-take (CNT-): what was scanned against what the store should hold; optionally book the missing as lost.
+
+- matched: in stock at this store and scanned;
+- missing: in stock at this store, not scanned (first codes);
+- unexpected: scanned and known, but recorded elsewhere, in transit (even from here) or no longer in stock;
+- unknown: scanned, but no unit carries the code.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from storectl import db
+from storectl.errors import StoreError, invalid
+from storectl.models import StockCount, Unit, UnitCode
+from storectl.services.shop import closing
+from storectl.services.shop import lookup
+from storectl.services.stock import unit_input
+from storectl.services.stock import ledger
+from storectl.services.stock.ledger import Kind, Line
+from storectl.services.stock.unit_input import Item
+
+
+def check_count_line(session: Session, *, store: str, text: str) -> str:
+    """Scanner feedback for one counted code: what it is, without changing anything."""
+    where = lookup.store(session, store)
+    codes = unit_input.parse_unit(text)
+    unit = next(iter(unit_input.units_by_codes(session, codes).values()), None)
+    if unit is None:
+        return "unknown code"
+    if unit.status == "in_stock" and unit.store_id == where.id:
+        return unit.sku
+    return f"unexpected: {unit_input.describe(unit)}"
+
+
+def count(session: Session, *, store: str, items: list[Item], apply: bool = False) -> dict:
+    """Record a stock-take of `store`; with `apply` (managers) the missing units become `lost`."""
+    where = lookup.store(session, store)
+    if apply:
+        from storectl.services.shop.auth import require_manager
+
+        require_manager(session, "stock count --apply")
+    closing.ensure_open(session)
+    texts = [unit_input.row_text(value, None) if isinstance(value, dict) else value for _, value in items]
+    texts = [text for text in texts if text and text.strip()]
+    if not texts:
+        raise invalid("nothing was scanned", "give the codes, --file F, or - to scan")
+    scanned: list[list[str]] = []
+    for text in texts:
+        try:
+            scanned.append(unit_input.parse_unit(text))
+        except StoreError:
+            scanned.append([text.strip()])  # a garbled scan is simply a code nobody carries
+    known = unit_input.units_by_codes(session, [c for codes in scanned for c in codes])
+    seen: set[int] = set()
+    matched: set[int] = set()
+    unexpected: list[dict] = []
+    unknown: list[str] = []
+    for codes in scanned:
+        unit = next((known[c] for c in codes if c in known), None)
+        if unit is None:
+            unknown.append(codes[0])
+        elif unit.id not in seen:
+            seen.add(unit.id)
+            if unit.status == "in_stock" and unit.store_id == where.id:
+                matched.add(unit.id)
+            else:
+                unexpected.append({"code": unit.first, "sku": unit.sku, "status": unit.status, "store": unit.store})
+    first = aliased(UnitCode)
+    expected = session.execute(
+        select(Unit.id, Unit.product_id, Unit.cost_cents, first.code)
+        .join(first, and_(first.unit_id == Unit.id, first.position == 0))
+        .where(Unit.store_id == where.id, Unit.status == "in_stock")
+        .order_by(first.code)
+    ).all()
+    missing = [row for row in expected if row.id not in matched]
+    doc_no = db.next_doc_no(session, "CNT")
+    unknown = list(dict.fromkeys(unknown))
+    if apply and missing:
+        ledger.move(session, Kind.COUNT, [Line(row.product_id, unit_id=row.id, cost_cents=row.cost_cents) for row in missing],
+                    doc_no=doc_no, from_store_id=where.id)
+    missing_codes = [row.code for row in missing]
+    unexpected_codes = [u["code"] for u in unexpected]
+    session.add(StockCount(
+        doc_no=doc_no, store_id=where.id, at=db.now_of(session), operator=db.operator_of(session), matched=len(matched),
+        missing=json.dumps(missing_codes), unexpected=json.dumps(unexpected_codes), unknown=json.dumps(unknown), applied=apply,
+    ))
+    session.flush()
+    return {
+        "id": doc_no, "store": where.code, "matched": len(matched), "expected": len(expected),
+        "missing": missing_codes, "unexpected": unexpected_codes, "unknown": unknown,
+        "unexpected_detail": unexpected, "applied": apply, "lost": len(missing) if apply else 0,
+    }

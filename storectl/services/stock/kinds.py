@@ -1,0 +1,48 @@
+"""The closed set of stock movement kinds, each with its direction: what a unit must be before and
+becomes, whether stock leaves `from_store` or arrives at `to_store`, and whether the shop owns more
+or less of it afterwards. The ledger moves stock by these rules, and `db check`, the month end
+and the moving average read movements by them. (A CHECK on `movement.kind` holds the set in the
+database.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(str, Enum):
+    IN = "in"
+    OUT = "out"
+    COUNT = "count"
+    SALE = "sale"
+    RETURN = "return"
+    TRANSFER_SEND = "transfer_send"
+    TRANSFER_RECEIVE = "transfer_receive"
+    TRANSFER_CANCEL = "transfer_cancel"
+
+
+@dataclass(frozen=True)
+class Rule:
+    before: str | None  # a unit's status before the move (None: units arrive new, see receive_units)
+    after: str | None  # its status after (None: the caller says, e.g. stock out's reason)
+    takes: bool  # leaves from_store's stock
+    adds: bool  # arrives at to_store's stock
+    relocates: bool = False  # a unit's store becomes to_store
+    costed: bool = False  # arrives at a cost of its own, which moves the average
+    owned: int = 0  # +1 the shop owns more, -1 less, 0 it only moves (the road is the shop's too)
+
+
+RULES: dict[Kind, Rule] = {
+    Kind.IN: Rule(None, "in_stock", takes=False, adds=True, costed=True, owned=1),
+    Kind.OUT: Rule("in_stock", None, takes=True, adds=False, owned=-1),
+    Kind.COUNT: Rule("in_stock", "lost", takes=True, adds=False, owned=-1),
+    Kind.SALE: Rule("in_stock", "sold", takes=True, adds=False, owned=-1),
+    Kind.RETURN: Rule("sold", "in_stock", takes=False, adds=True, relocates=True, costed=True, owned=1),
+    Kind.TRANSFER_SEND: Rule("in_stock", "in_transit", takes=True, adds=False),  # on the road: in no store
+    Kind.TRANSFER_RECEIVE: Rule("in_transit", "in_stock", takes=False, adds=True, relocates=True),
+    Kind.TRANSFER_CANCEL: Rule("in_transit", "in_stock", takes=False, adds=True),
+}
+ADDS = tuple(k.value for k, r in RULES.items() if r.adds)  # stock arrives at to_store
+TAKES = tuple(k.value for k, r in RULES.items() if r.takes)  # stock leaves from_store
+COSTED = tuple(k.value for k, r in RULES.items() if r.costed)  # arrives at its own cost: the average moves
+LEAVES_SHOP = tuple(k.value for k, r in RULES.items() if r.owned < 0)  # leaves at the average
