@@ -7,7 +7,7 @@ line costs, credits, points), then the reports for several periods, statements, 
 levels, members and `db check`; the month-end workbook in the `workbook` tests.
 
 Sizes (CI budget ~3 min per back end with `pytest -n auto` on 2 cores):
-- SQLite: 8 functions × 25 histories = 200, plus 2 × 10 with every figure and the workbook = 220 histories;
+- SQLite: 8 functions × 25 histories = 200, plus 2 × 6 with every figure and the workbook, plus 3 seeded = 215 histories;
 - PostgreSQL: each history builds its shop from scratch in its own schema (no file to copy),
   several times slower, so 8 × 4 + 2 × 3 there;
 - STORECTL_LONG_TESTS=1: 8 × 150 longer histories (up to 45 operations), the workbook on each.
@@ -35,7 +35,7 @@ if LONG:
 elif ON_POSTGRES:
     EXAMPLES, WORKBOOK_EXAMPLES, MAX_OPS = 4, 3, 14
 else:
-    EXAMPLES, WORKBOOK_EXAMPLES, MAX_OPS = 25, 10, 14
+    EXAMPLES, WORKBOOK_EXAMPLES, MAX_OPS = 25, 6, 14
 
 # STORECTL_MODEL_SHRINK=0 skips shrinking (a failing history replays in ~1 s; shrinking one can
 # take hypothesis's five-minute limit): for a quick look at what fails.
