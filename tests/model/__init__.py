@@ -1,0 +1,1 @@
+"""The reference model of the shop's books and the differential test (issue 14)."""
