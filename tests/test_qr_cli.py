@@ -41,20 +41,12 @@ def add_channel(code: str, name: str) -> None:
 
 
 def add_phone(store: str = "SZ01") -> None:
-    """One IP17P phone in stock, carrying IMEI1, IMEI2 and SN."""
-    from storectl import db
-    from storectl.models import Unit, UnitCode
-    from storectl.services.shop import lookup
+    """One IP17P phone in stock, carrying IMEI1, IMEI2 and SN (received through stock in)."""
+    from storectl.services.stock import inventory
+    from storectl.services.stock.unit_input import argument_items
 
     with session() as s:
-        unit = Unit(
-            product_id=lookup.product(s, "IP17P").id, store_id=lookup.store(s, store).id,
-            cost_cents=650000, received_at=db.now_of(s),
-        )
-        s.add(unit)
-        s.flush()
-        for position, (kind, code) in enumerate((("IMEI1", IMEI1), ("IMEI2", IMEI2), ("SN", SN))):
-            s.add(UnitCode(unit_id=unit.id, kind=kind, code=code, position=position))
+        inventory.stock_in(s, store=store, sku="IP17P", cost_cents=650000, units=argument_items([f"{IMEI1},{IMEI2},{SN}"]))
 
 
 def deactivate(code: str) -> None:

@@ -68,19 +68,9 @@ def set_manager_pin(pin: str = "482100") -> None:
 
 
 def fake_sale(code: str, *, customer: str = "C002", price_cents: int = 899900, store: str = "SZ01") -> None:
-    """What a sale does to a unit (sales are another module): status sold, sold_at, a 'sale' movement."""
-    from sqlalchemy import update
-
-    from storectl import db
-    from storectl.models import Movement, Unit
-    from storectl.services.shop import lookup
+    """Sell one unit through the till's service, at a manual price, paid in cash."""
+    from storectl.services.till import sales
 
     with write_session() as s:
-        u = lookup.unit_by_code(s, code)
-        buyer = lookup.customer(s, customer)
-        shop_ = lookup.store(s, store)
-        done = s.execute(update(Unit).where(Unit.id == u.id, Unit.status == "in_stock").values(status="sold", sold_at=db.now_of(s)))
-        assert done.rowcount == 1
-        s.add(Movement(at=db.now_of(s), kind="sale", doc_no=db.next_doc_no(s, "S"), unit_id=u.id, product_id=u.product_id,
-                       from_store_id=shop_.id, status_after="sold", cost_cents=u.cost_cents, price_cents=price_cents,
-                       customer_id=buyer.id, operator=db.operator_of(s)))
+        sales.sell(s, store=store, staff="E002" if store == "SZ01" else "E003", items=[code], customer=customer,
+                   prices=[(code, price_cents)], payments=[("cash", price_cents)])
