@@ -164,3 +164,17 @@ def imei(body14: str) -> str:
     from storectl.codes import luhn_check_digit
 
     return body14 + luhn_check_digit(body14)
+
+
+def recalculated(path: str, tmp_path: Path):
+    """The workbook at `path` after LibreOffice has recalculated it (headless), with cached values."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "recalc"
+    out.mkdir(exist_ok=True)
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), path],
+        check=True, capture_output=True, timeout=180,
+    )
+    return load_workbook(out / Path(path).name, data_only=True)

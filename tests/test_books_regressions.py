@@ -7,14 +7,12 @@ are worked out by hand in its docstring.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from conftest import fails, imei, ok, run
+from conftest import fails, imei, ok, recalculated, run
 
 
 def at(day: str, time: str = "11:00") -> dict:
@@ -169,14 +167,7 @@ def test_report_month_works_for_a_month_with_a_walk_in_return(shop, tmp_path):
 def test_libreoffice_recalculates_a_walk_in_return_month_to_the_json(shop, tmp_path):
     _walk_in_month()
     result = ok("report", "month", "2026-11", "--out", str(tmp_path), env=at("12-01"))
-    out = tmp_path / "recalc"
-    out.mkdir()
-    subprocess.run(
-        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), result["path"]],
-        check=True, capture_output=True, timeout=180,
-    )
-    wb = load_workbook(out / Path(result["path"]).name, data_only=True)
+    wb = recalculated(result["path"], tmp_path)
     figures = {str(k).split(" ")[0]: v for k, v, *_ in wb["Summary"].iter_rows(min_row=5, max_row=14, values_only=True) if k}
     cents = lambda v: Decimal(str(v)).quantize(Decimal("0.01"))  # noqa: E731
     assert (cents(figures["销售额"]), cents(figures["成本"]), cents(figures["毛利"])) == (

@@ -16,14 +16,13 @@ profit 2853.00. Month-end stock: SZ01 holds IP17P #1 (7200), MBA13 #B (6500) and
 from __future__ import annotations
 
 import shutil
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from conftest import fails, imei, ok, run
+from conftest import fails, imei, ok, recalculated, run
 
 FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")'
 P1 = [imei("35693803564380"), imei("35693803564381"), "F2LXK9J3Q1"]
@@ -217,14 +216,7 @@ def test_a_failed_export_never_replaces_a_good_workbook(november, tmp_path, monk
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_recalculates_the_totals_to_the_json_figures(november, tmp_path):
     result, _ = _workbook(tmp_path)
-    out = tmp_path / "recalc"
-    out.mkdir()
-    subprocess.run(
-        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), result["path"]],
-        check=True, capture_output=True, timeout=180,
-    )
-    wb = load_workbook(out / Path(result["path"]).name, data_only=True)
+    wb = recalculated(result["path"], tmp_path)
     summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=14, values_only=True)}
     figures = {k.split(" ")[0]: v for k, v in summary.items() if k}
     assert _money(figures["销售额"]) == Decimal(result["revenue"])

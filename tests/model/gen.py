@@ -172,15 +172,10 @@ class Chooser:
 
 
 def luhn(body: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
+    """body + its Luhn check digit: storectl's own parsing helper, trusted like money's."""
+    from storectl.codes import luhn_check_digit
+
+    return body + luhn_check_digit(body)
 
 
 # --- the generator --------------------------------------------------------------------------
