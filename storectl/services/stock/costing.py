@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from storectl.models import Movement, Product, StockLevel, TransferLine
+from storectl.models import Movement, Product, StockLevel
 from storectl.services.stock.kinds import COSTED, LEAVES_SHOP
 
 
@@ -32,6 +32,8 @@ def average_after(on_hand: int, average: int, qty: int, cost_cents: int) -> int:
 
 def owned_qty(session: Session, product_id: int) -> int:
     """What the shop owns of a quantity product: every store's level plus what is in transit."""
+    from storectl.models import TransferLine  # only quantity lines get here: a phone sale defines no transfer table
+
     held = session.execute(select(func.coalesce(func.sum(StockLevel.qty), 0)).where(StockLevel.product_id == product_id)).scalar()
     road = session.execute(
         select(func.coalesce(func.sum(TransferLine.qty - TransferLine.received_qty - TransferLine.cancelled_qty), 0)).where(
