@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from storectl.cli.common import WHOLE, JsonOpt, in_range, PeriodOpt, emit, guard, read, write
+from storectl.cli.common import WHOLE, JsonOpt, counter, in_range, PeriodOpt, emit, guard, read, write
 from storectl.output import console, money, table
 from storectl.services.till.payments import METHODS, parse_method, parse_payment
 
@@ -110,8 +110,8 @@ def print_receipt(r: dict, *, title: str = "") -> None:
 @sell_app.command("sell")
 def sell(
     items: Annotated[Optional[List[str]], typer.Argument(help="Unit codes (IMEI/SN) or SKU[:QTY]; - reads them from stdin.", show_default=False)] = None,
-    store: Annotated[str, typer.Option("--store", help="Store code.")] = ...,
-    staff: Annotated[str, typer.Option("--staff", help="Salesperson's staff code.")] = ...,
+    store: Annotated[Optional[str], typer.Option("--store", help="Store code (default: the operator's store).")] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Salesperson's staff code (default: the operator).")] = None,
     customer: Annotated[Optional[str], typer.Option("--customer", help="Customer code or member phone.")] = None,
     channel: Annotated[Optional[str], typer.Option("--channel", help="Sales channel code.")] = None,
     price: Annotated[Optional[List[str]], typer.Option("--price", help="ITEM=AMOUNT: a manual price per unit.")] = None,
@@ -123,7 +123,7 @@ def sell(
 ) -> None:
     """Sell units and quantities; prints the receipt with the S- id.
 
-    Example: storectl sell --store SZ01 --staff E002 356938035643809 00123:2 --pay wechat=9077
+    Example: storectl sell 356938035643809 00123:2 --pay wechat=9077  (as E002: --store/--staff default to the operator)
     """
     from storectl.services.till import sales
 
@@ -131,6 +131,7 @@ def sell(
         in_range(points, "--points", 0, 10**12)
         overrides = [sales.parse_price_override(p) for p in price or []]
         payments = [parse_payment(p) for p in pay or []]
+        store, staff = counter(store, staff, want_staff=True, example="storectl sell --store SZ01 --staff E002 …")
         wanted = gather_items(items, file)
         with write() as s:
             result = sales.sell(

@@ -7,7 +7,7 @@ from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
-from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
+from storectl.cli.common import WHOLE, JsonOpt, counter, in_range, emit, guard, notice, read, write
 from storectl.output import console, money, print_wide, table
 
 app = typer.Typer(no_args_is_help=True, help="Receive, take out, list, count stock.")
@@ -132,7 +132,7 @@ def _units_or_scan(units, file, check: Callable, *, strict: bool = False):
 @app.command("in")
 def stock_in(
     units: NewUnitsArg = None,
-    store: Annotated[str, typer.Option("--store", help="Receiving store.")] = ...,
+    store: Annotated[Optional[str], typer.Option("--store", help="Receiving store (default: the operator's store).")] = None,
     sku: Annotated[str, typer.Option("--sku", help="Product SKU.")] = ...,
     cost: Annotated[str, typer.Option("--cost", help="Purchase cost per unit, e.g. 6999 or ¥6,999.00.")] = ...,
     supplier: Annotated[Optional[str], typer.Option("--supplier", help="Supplier code.")] = None,
@@ -153,6 +153,7 @@ def stock_in(
     with guard(json_):
         in_range(qty, "--qty", 1, 1_000_000)
         cost_cents = parse_money(cost, what="cost")
+        store, _ = counter(store, example="storectl stock in --store SZ01 --sku IP17P --cost 6999 …")
         items = gather(units, file)
         if items is None:
             with read() as s:
@@ -255,7 +256,7 @@ def stock_levels(
 @app.command("count")
 def stock_count(
     units: CountedArg = None,
-    store: Annotated[str, typer.Option("--store", help="The store being counted.")] = ...,
+    store: Annotated[Optional[str], typer.Option("--store", help="The store being counted (default: the operator's store).")] = None,
     file: FileOpt = None,
     apply: Annotated[bool, typer.Option("--apply", help="Book the missing units as lost (managers).")] = False,
     json_: JsonOpt = False,
@@ -274,6 +275,7 @@ def stock_count(
             from storectl.errors import invalid
 
             raise invalid("nothing scanned", "give the codes, --file F, or - to scan")
+        store, _ = counter(store, example="storectl stock count --store SZ01 --file shelf.txt")
         found = _units_or_scan(units, file, check)
         with write(manager=apply) as s:
             result = counting.count(s, store=store, items=found, apply=apply)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
+from storectl.cli.common import JsonOpt, counter, emit, guard, notice, read, write
 from storectl.cli.stock import FileOpt, UnitsArg, _units_or_scan, in_stock_checker
 from storectl.output import table
 
@@ -24,7 +24,7 @@ def _summary(r: dict) -> None:
 @app.command("send")
 def send(
     items: UnitsArg = None,
-    from_: Annotated[str, typer.Option("--from", help="Sending store.")] = ...,
+    from_: Annotated[Optional[str], typer.Option("--from", help="Sending store (default: the operator's store).")] = None,
     to: Annotated[str, typer.Option("--to", help="Receiving store.")] = ...,
     file: FileOpt = None,
     json_: JsonOpt = False,
@@ -36,6 +36,7 @@ def send(
     from storectl.services.stock import transfers
 
     with guard(json_):
+        from_, _ = counter(from_, store_option="--from", example="storectl transfer send --from SZ01 --to SZ02 …")
         found = _units_or_scan(items, file, in_stock_checker(from_, "send"))
         with write() as s:
             result = transfers.send(s, from_store=from_, to_store=to, items=found)
