@@ -8,7 +8,7 @@ from typing import Annotated, Callable, Optional, TextIO
 import typer
 
 from storectl.cli.common import WHOLE, JsonOpt, counter, in_range, emit, guard, notice, read, write
-from storectl.output import console, money, print_wide, table
+from storectl.output import console, money, print_wide, table, when
 
 app = typer.Typer(no_args_is_help=True, help="Receive, take out, list, count stock.")
 sn_app = typer.Typer(no_args_is_help=True, help="Find a unit by any of its codes, with its history.")
@@ -54,14 +54,17 @@ def scan_loop(stream: TextIO, check: Callable[[str, str], str], *, err: TextIO, 
     """
     from storectl.errors import StoreError
 
+    from storectl.codes import scanned_lines
+
     err.write("scan units, one per line; an empty line or Ctrl-D finishes\n")
     err.flush()
+    lines = scanned_lines(stream)
     good: list[tuple[str, str]] = []
     refused = 0
     number = 0
     while True:
-        raw = stream.readline()
-        if not raw:
+        raw = next(lines, None)
+        if raw is None:
             break
         number += 1
         text = raw.strip()
@@ -283,11 +286,34 @@ def stock_count(
 
 
 def _counted(r: dict) -> None:
-    rows = [("matched", r["matched"], "")]
+    """The figures first, then one code to a line under each heading (the code as it was scanned)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{r['id']}[/]  count of {escape(r['store'])}")
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column()
+    summary.add_column(justify="right")
+    summary.add_column()
+    summary.add_row("matched", str(r["matched"]), f"of {r['expected']} expected")
     for key in ("missing", "unexpected", "unknown"):
-        rows.append((key, len(r[key]), " ".join(r[key][:20]) + (" …" if len(r[key]) > 20 else "")))
-    table(f"{r['id']} count of {r['store']}", ["", "units", "codes"], rows, right=["units"],
-          caption="missing units booked as lost" if r.get("applied") else None)
+        summary.add_row(key, str(len(r[key])), "")
+    out.print(summary)
+    detail = {
+        "missing": [(d["code"], d["sku"]) for d in r.get("missing_detail", [])] or [(c, "") for c in r["missing"]],
+        "unexpected": [(d["code"], f"{d['sku']}  {d['status']}" + (f" at {d['store']}" if d.get("store") else ""))
+                       for d in r.get("unexpected_detail", [])],
+        "unknown": [(c, "no unit carries this code") for c in r["unknown"]],
+    }
+    for key, rows in detail.items():
+        if not rows:
+            continue
+        out.print(f"\n[bold]{key}[/] ({len(rows)})")
+        for code, what in rows:
+            out.print(f"  {escape(code)}  [dim]{escape(what)}[/]".rstrip(), soft_wrap=True)
+    if r.get("applied"):
+        out.print("missing units booked as lost")
 
 
 # --- sn show -------------------------------------------------------------------------------
@@ -335,6 +361,6 @@ def _timeline(r: dict) -> None:
         history.add_column("customer", min_width=4)
         history.add_column("price", justify="right", no_wrap=True)
     for h in r["history"]:
-        row = [h["at"].replace("T", " ")[:16], h["kind"].replace("_", " "), h["doc"], f"{h['from'] or '·'} → {h['to'] or '·'}", h["operator"]]
+        row = [when(h["at"]), h["kind"].replace("_", " "), h["doc"], f"{h['from'] or '·'} → {h['to'] or '·'}", h["operator"]]
         history.add_row(*row, *([h["customer"] or "", money(h["price"])] if sales else []))
     print_wide(history)
