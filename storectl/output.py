@@ -156,7 +156,7 @@ def records(t, out=None) -> None:  # noqa: ANN001
         if line.strip():
             pieces.append(line)
         for text in pieces:
-            out.print(escape(text), soft_wrap=True)
+            out.print(escape(text))  # a long text value wraps between words; a figure is never split
     if t.caption:
         out.print(f"[dim]{escape(_plain(t.caption))}[/]")
 
