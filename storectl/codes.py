@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterator
 
 from storectl.errors import invalid
 
@@ -44,9 +45,21 @@ def clean_code(text: str, what: str = "code") -> str:
     return code
 
 
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]*)?[eE]\+[0-9]{1,3}")
+
+
 def normalize_unit_code(text: str) -> str:
-    """An SN or IMEI: cleaned, ASCII letters/digits and - _ / . only, upper-cased."""
-    code = clean_code(text, "unit code")
+    """An SN or IMEI: cleaned, ASCII letters/digits and - _ / . only, upper-cased.
+
+    NFKC first, as phones: a Chinese input method types full-width digits and letters (３５６…, ＡＢ),
+    which are the same code."""
+    code = unicodedata.normalize("NFKC", clean_code(text, "unit code")).strip()
+    if _SCIENTIFIC.fullmatch(code):
+        raise invalid(
+            f"unit code {code!r} is a number in Excel's scientific notation: Excel turned the codes into "
+            "numbers and the digits are lost",
+            "in Excel, format the code column as Text and enter the codes again, or send the .xlsx itself rather than a CSV saved from it",
+        )
     # Checked before upper(): some non-ASCII letters change length when upper-cased.
     if not _UNIT_CODE.fullmatch(code):
         raise invalid(
@@ -139,6 +152,22 @@ def normalize_phone(value: str | None) -> str | None:
     if not (phone.isascii() and phone.isdigit()) or not (5 <= len(phone) <= 15):
         raise invalid(f"{value!r} is not a phone number", "digits only, e.g. 13812345678")
     return phone
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def scanned_lines(stream) -> Iterator[str]:  # noqa: ANN001
+    """The lines of a text stream, each without its end: CR, LF and CR LF all end a line (a serial
+    scanner ends its codes with CR only, which Python's stdin does not split on)."""
+    while True:
+        chunk = stream.readline()
+        if not chunk:
+            return
+        parts = _LINE_END.split(chunk)
+        if parts and parts[-1] == "":  # the chunk ended with a line end
+            parts.pop()
+        yield from parts
 
 
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

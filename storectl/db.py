@@ -492,6 +492,14 @@ def next_doc_no(session: Session, prefix: str) -> str:
     return doc
 
 
+def note_doc(session: Session, doc: str) -> None:
+    """Name a document this write touched without numbering a new one (a transfer received, a price
+    rule, a member): the audit row lists it with the documents made."""
+    docs = session.info.setdefault("docs", [])
+    if doc and doc not in docs:
+        docs.append(doc)
+
+
 def make_private_dirs(folder: Path) -> None:
     """mkdir -p with mode 0700 for every folder it creates, whatever the umask (mkdir's mode is
     masked by the umask, and under umask 000 `parents=True` makes the parents 0777)."""

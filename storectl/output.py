@@ -36,7 +36,8 @@ def dumps(data: Any) -> str:
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # stderr carries messages, one to a line: never hard-wrapped at the width Rich guesses for a pipe
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
 class OutputFailed(Exception):
@@ -89,18 +90,75 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -
 
 
 def print_wide(renderable) -> None:  # noqa: ANN001
-    """Print a table whole: on a screen (or a pipe, which Rich takes as 80 columns) narrower than
-    the table, print it at its own width and let the terminal wrap, rather than squeeze columns
-    until a figure reads "¥164,97…" or a code disappears."""
+    """Print a table so it fits the screen (80 columns at least; a pipe counts as 80): as it is when
+    it fits, else one record per block (`records`) — never a figure cut short ("¥164,97…"), never a
+    table the terminal wraps into a jumble."""
     from rich.measure import Measurement
+    from rich.table import Table
 
     out = console()
     natural = Measurement.get(out, out.options.update(max_width=10_000), renderable).maximum
-    if natural > out.width:
-        from rich.console import Console
-
-        out = Console(highlight=False, soft_wrap=False, width=natural)
+    if natural > out.width and isinstance(renderable, Table) and renderable.columns:
+        records(renderable, out)
+        return
     out.print(renderable)
+
+
+def _plain(cell) -> str:  # noqa: ANN001
+    from rich.text import Text
+
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        return Text.from_markup(cell).plain
+    return str(cell)
+
+
+def records(t, out=None) -> None:  # noqa: ANN001
+    """A table too wide for the screen, one record per block: the leading text columns (code, name)
+    as the record's first line, then its other columns as "label value" pairs, as many to a line as
+    fit. Every value is printed whole."""
+    from rich.cells import cell_len
+    from rich.markup import escape
+
+    out = out or console()
+    width = max(out.width, 40)
+    columns = t.columns
+    rows = [[_plain(c) for c in col._cells] for col in columns]
+    count = len(rows[0]) if rows else 0
+    heads = []
+    for i, col in enumerate(columns[:3]):
+        if col.justify == "right" and i > 0:
+            break
+        heads.append(i)
+        if i >= 1 and col.justify != "right":
+            # two text columns (code and name) head the record; a third is usually a figure's label
+            if i == 2:
+                break
+    if t.title:
+        out.print(f"[bold]{escape(_plain(t.title))}[/]")
+    for r in range(count):
+        head = "  ".join(rows[i][r] for i in heads if rows[i][r])
+        out.print(f"[bold]{escape(head)}[/]" if head else "")
+        line, pieces = "  ", []
+        for i, col in enumerate(columns):
+            if i in heads:
+                continue
+            value = rows[i][r]
+            if value == "":
+                continue
+            label = _plain(col.header) or ""
+            piece = f"{label} {value}".strip()
+            if cell_len(line) + cell_len(piece) + 3 > width and line.strip():
+                pieces.append(line)
+                line = "  "
+            line += ("   " if line.strip() else "") + piece
+        if line.strip():
+            pieces.append(line)
+        for text in pieces:
+            out.print(escape(text))  # a long text value wraps between words; a figure is never split
+    if t.caption:
+        out.print(f"[dim]{escape(_plain(t.caption))}[/]")
 
 
 def notice(message: str) -> None:
@@ -145,6 +203,16 @@ def money(text_amount: str | None) -> str:
     whole, _, frac = text_amount.lstrip("-").partition(".")
     shown = f"¥{int(whole):,}.{frac or '00'}"
     return "-" + shown if negative else shown
+
+
+def when(iso: str | None) -> str:
+    """The one human time format: '2026-11-20 09:30' (shop time, as the JSON's ISO 8601 carries it)."""
+    if not iso:
+        return ""
+    text = str(iso)
+    if "T" not in text and " " not in text:
+        return text  # a date
+    return text.replace("T", " ")[:16]
 
 
 def render_error(err: StoreError, as_json: bool) -> None:

@@ -21,8 +21,9 @@ TIMEZONE_HINT = "an IANA time zone, e.g. Asia/Shanghai or UTC"
 
 _YEAR = re.compile(r"([0-9]{4})")
 _QUARTER = re.compile(r"([0-9]{4})[Qq]([0-9])")
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# `-` or `/` between the parts, one or the other throughout (hledger: 2026/11/03)
+_MONTH = re.compile(r"([0-9]{4})[-/]([0-9]{2})")
+_DAY = re.compile(r"([0-9]{4})([-/])([0-9]{2})\2([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _day(y: str, m: str, d: str, whole: str, hint: str) -> date:
 
 def _single(text: str, whole: str) -> Period:
     if m := _DAY.fullmatch(text):
-        start = _day(*m.groups(), whole, PERIOD_HINT)
+        start = _day(m[1], m[3], m[4], whole, PERIOD_HINT)
         return Period(start, start + timedelta(days=1), start.isoformat())
     if m := _MONTH.fullmatch(text):
         year, month = _year(m[1], whole, PERIOD_HINT), int(m[2])
@@ -110,7 +111,7 @@ def parse_date(text: str) -> date:
     m = _DAY.fullmatch(raw)
     if m is None:
         raise invalid(f"{raw!r} is not a date", DATE_HINT)
-    return _day(*m.groups(), raw, DATE_HINT)
+    return _day(m[1], m[3], m[4], raw, DATE_HINT)
 
 
 def month_period(d: date) -> Period:

@@ -56,9 +56,14 @@ def test_a_unit_code_is_upper_cased(text, expected):
     assert normalize_unit_code(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "AB CD", "AB,CD", "序列号", "ǆ1", "ß1", "A+B", "A#1", "ＡＢ", "x" * 65])
+@pytest.mark.parametrize("text", ["", "AB CD", "AB,CD", "序列号", "ǆ1", "ß1", "A+B", "A#1", "x" * 65])
 def test_a_unit_code_with_characters_a_scanner_never_sends_is_refused(text):
     refused(normalize_unit_code, text)
+
+
+def test_full_width_letters_and_digits_are_the_same_code_as_ascii():
+    # issue 17: a Chinese input method types ＡＢ and ３５６…; NFKC makes them the ASCII code
+    assert normalize_unit_code("ＡＢ１２") == "AB12"
 
 
 def test_the_luhn_check_digit_of_a_known_imei_body():

@@ -61,7 +61,9 @@ def test_counting_needs_a_store_and_something_scanned(shop):
     fails("invalid_input", "stock", "count", "--store", "SZ01")
     fails("invalid_input", "stock", "count", "--store", "SZ01", "", " ")
     fails("invalid_input", "stock", "count", "--store", "SZ01", "--file", "nope.txt")
-    assert run("stock", "count", "A1").code == 2
+    # no --store and an operator who is no staff member: invalid_input naming the option (issue 17,
+    # where the operator's store became the default; it was a usage error, exit 2, before)
+    assert "--store" in fails("invalid_input", "stock", "count", "A1")["message"]
 
 
 def test_counting_from_piped_stdin_and_a_readable_summary(shop):

@@ -61,8 +61,8 @@ def test_each_period_form_gives_a_half_open_range_of_days(text, start, end, labe
         "3000-01",
         "2026-1",
         "26-11",
-        "2026/11",
         "2026-11-3",
+        "2026/1",
         "2026-12..2026-11",
         "2026-11..2026-11",
         "2026-11-15..2026-11",
@@ -169,7 +169,7 @@ def test_a_strict_date_parses():
 
 
 @pytest.mark.parametrize(
-    "text", ["", "2026-02-30", "20261103", "2026-11", "2026-W45-1", "2026/11/03", "03-11-2026", "2026-11-03T10:00", "x"]
+    "text", ["", "2026-02-30", "20261103", "2026-11", "2026-W45-1", "2026/11-03", "03-11-2026", "2026-11-03T10:00", "x"]
 )
 def test_anything_but_a_strict_date_is_refused(text):
     with pytest.raises(StoreError) as err:

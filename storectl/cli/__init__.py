@@ -50,6 +50,13 @@ class _Placeholder(TyperCommand):
 
 
 class LazyGroup(TyperGroup):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from storectl.cli.helptext import humanise_params, quiet_help_option
+
+        humanise_params(self.params)
+        quiet_help_option(self)
+
     def list_commands(self, ctx) -> list[str]:
         return [name for name in COMMANDS if _available(name)]
 
@@ -68,7 +75,16 @@ class LazyGroup(TyperGroup):
             if hasattr(command, "commands") and len(args) > 1 and not args[1].startswith("-"):
                 state.command = f"{cmd_name} {args[1]}"
             return cmd_name, command, args[1:]
-        return super().resolve_command(ctx, args)
+        try:
+            return super().resolve_command(ctx, args)
+        except typer._click.exceptions.UsageError as exc:  # a typo: suggest the closest commands
+            import difflib
+
+            known = [name for name in COMMANDS if _available(name)]
+            matches = difflib.get_close_matches(cmd_name or "", known, n=3, cutoff=0.6) if cmd_name else []
+            if matches and "Did you mean" not in exc.message:
+                exc.message = exc.message.rstrip(".") + ". Did you mean " + ", ".join(repr(m) for m in matches) + "?"
+            raise
 
 
 def _available(name: str) -> bool:
@@ -81,6 +97,9 @@ def load(name: str):
     sub._add_completion = False  # converted on its own, a group would offer --install-completion
     command = typer.main.get_command(sub)
     command.name = name
+    from storectl.cli.helptext import humanise
+
+    humanise(command)
     return command
 
 
@@ -112,6 +131,9 @@ def root(
         Optional[str],
         typer.Option("--operator", envvar="STORECTL_OPERATOR", help="Who is typing (a staff code).", show_envvar=True),
     ] = None,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Every command prints one JSON document (same as --json after it).")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -121,6 +143,7 @@ def root(
 
     state.db = db
     state.operator = operator
+    state.json = json_
 
 
 def main() -> None:

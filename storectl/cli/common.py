@@ -35,7 +35,12 @@ def in_range(value: int | None, option: str, low: int, high: int) -> int | None:
     return value
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
+def _json_or_root(value: bool) -> bool:
+    """`storectl --json product show X` means the same as `storectl product show X --json`."""
+    return bool(value) or state.json
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", callback=_json_or_root, help="Print exactly one JSON document on stdout.")]
 StoreOpt = Annotated[Optional[str], typer.Option("--store", help="Store code.")]
 PeriodOpt = Annotated[Optional[str], typer.Option("--period", "-p", help="2026-11, 2026-11-03, 2026Q4, 2026 or A..B.")]
 
@@ -45,6 +50,7 @@ class State:
 
     db: Optional[str] = None
     operator: Optional[str] = None
+    json: bool = False  # `storectl --json …`: the default of every command's --json
     command: str = ""  # e.g. "stock in", set when the root resolves the command
 
 
@@ -60,6 +66,30 @@ def operator() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001  (no user name in some containers)
         return "unknown"
+
+
+def counter(store: str | None = None, staff: str | None = None, *, want_staff: bool = False,
+            store_option: str = "--store", example: str = "") -> tuple[str, str | None]:
+    """The store (and salesperson) at the counter: the options given, else the operator's own when the
+    operator is an active staff member (SPEC §10). An explicit option always wins; with no usable
+    default, the missing option is `invalid_input` naming it."""
+    if store is not None and (staff is not None or not want_staff):
+        return store, staff
+    person = None
+    if state.operator and state.operator.strip():
+        from storectl.services.shop import lookup
+
+        with read() as s:
+            person = lookup.counter_person(s, state.operator)
+    if person is not None:
+        return (store if store is not None else person[1]), (staff if staff is not None else person[0])
+    from storectl.errors import invalid
+
+    missing = [name for name, value in ((store_option, store), ("--staff", staff if want_staff else "")) if value is None]
+    who = f"the operator {state.operator.strip()!r} is not an active staff member" if state.operator and state.operator.strip() \
+        else "no operator is set"
+    raise invalid(f"{' and '.join(missing)} missing: {who}, so there is no default",
+                  (f"e.g. {example}; or " if example else "") + "set STORECTL_OPERATOR (or --operator) to your staff code")
 
 
 def _prompt_pin(label: str) -> str:

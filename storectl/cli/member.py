@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
-from storectl.output import money, table
+from storectl.output import money, table, when
 
 app = typer.Typer(no_args_is_help=True, help="Members: enrol, show, daily check-in.")
 channel_app = typer.Typer(no_args_is_help=True, help="Acquisition channels.")
@@ -28,7 +28,7 @@ def _member_table(r: dict) -> None:
             ("channel", r["channel"] or ""),
             ("staff", r["staff"] or ""),
             ("referrer", r["referrer"] or ""),
-            ("joined", r["joined_at"] or ""),
+            ("joined", when(r["joined_at"])),
         ],
     )
 

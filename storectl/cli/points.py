@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
-from storectl.output import money, table
+from storectl.output import money, table, when
 
 app = typer.Typer(no_args_is_help=True, help="Points ledger, check-in rules, adjustments, expiry.")
 rule_app = typer.Typer(no_args_is_help=True, help="Add and remove check-in rules.")
@@ -19,7 +19,7 @@ def _rules_table(rows: list[dict]) -> None:
     table(
         "check-in rules",
         ["id", "every", "points", "once", "active", "since"],
-        [(r["id"], f"{r['every']} day(s)", r["points"], "yes" if r["once"] else "", "yes" if r["active"] else "removed", r["created_at"]) for r in rows],
+        [(r["id"], f"{r['every']} day(s)", r["points"], "yes" if r["once"] else "", "yes" if r["active"] else "removed", when(r["created_at"])) for r in rows],
         right=["id", "points"],
     )
 
@@ -44,7 +44,7 @@ def history(
             lambda r: table(
                 f"points of {r['phone']} {r['name']}".rstrip(),
                 ["at", "kind", "points", "balance", "doc", "reason", "operator"],
-                [(x["at"], x["kind"], f"{x['delta']:+d}", x["balance"], x["doc"] or "", x["reason"], x["operator"]) for x in r["lines"]],
+                [(when(x["at"]), x["kind"], f"{x['delta']:+d}", x["balance"], x["doc"] or "", x["reason"], x["operator"]) for x in r["lines"]],
                 right=["points", "balance"],
                 caption=f"balance {r['balance']}",
             ),

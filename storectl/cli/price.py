@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
-from storectl.output import money, table
+from storectl.output import money, table, when
 
 app = typer.Typer(no_args_is_help=True, help="List prices and prices per customer, group or level.")
 
@@ -17,7 +17,7 @@ _RULE_COLUMNS = ["sku", "rule", "price", "from", "until", "in force", "set at", 
 def _rule_rows(rows: list[dict]):
     return [
         (r["sku"], r["rule"], money(r["price"]), r["from"] or "", r["until"] or "",
-         "yes" if r["in_force"] else ("valid" if r["valid_today"] else "no"), (r["created_at"] or "")[:16], r["operator"])
+         "yes" if r["in_force"] else ("valid" if r["valid_today"] else "no"), when(r["created_at"]), r["operator"])
         for r in rows
     ]
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, PeriodOpt, StoreOpt, database, emit, guard, notice, read, write
-from storectl.output import money, table
+from storectl.output import money, table, when
 
 app = typer.Typer(no_args_is_help=True, help="Daily, staff, store, product and channel reports; month end.")
 period_app = typer.Typer(no_args_is_help=True, help="Close and reopen accounting months.")
@@ -223,5 +223,5 @@ def period_list(json_: JsonOpt = False) -> None:
         with read() as s:
             rows = closing.list_periods(s)
         emit(rows, json_, lambda rs: table("periods", ["period", "status", "closed", "by", "reopened", "by"],
-                                           [(r["period"], "closed" if r["closed"] else "open", r["closed_at"] or "", r["closed_by"],
-                                             r["reopened_at"] or "", r["reopened_by"]) for r in rs]))
+                                           [(r["period"], "closed" if r["closed"] else "open", when(r["closed_at"]), r["closed_by"],
+                                             when(r["reopened_at"]), r["reopened_by"]) for r in rs]))

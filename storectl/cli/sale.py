@@ -7,8 +7,8 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from storectl.cli.common import WHOLE, JsonOpt, in_range, PeriodOpt, emit, guard, read, write
-from storectl.output import console, money, table
+from storectl.cli.common import WHOLE, JsonOpt, counter, in_range, PeriodOpt, emit, guard, read, write
+from storectl.output import console, money, table, when
 from storectl.services.till.payments import METHODS, parse_method, parse_payment
 
 sell_app = typer.Typer(help="Sell units and quantities: prints the receipt.")
@@ -29,8 +29,10 @@ def gather_items(items: list[str] | None, file: str | None) -> list[str]:
             raise invalid("'-' reads the items from stdin; give it alone", "e.g. storectl sell --store SZ01 --staff E002 - < items.txt")
         if sys.stdin.isatty():
             sys.stderr.write("scan items, one per line; an empty line or Ctrl-D finishes\n")
+        from storectl.codes import scanned_lines
+
         out = []
-        for raw in sys.stdin:
+        for raw in scanned_lines(sys.stdin):
             if not raw.strip():
                 break
             out.append(raw.strip())
@@ -62,15 +64,19 @@ def print_receipt(r: dict, *, title: str = "") -> None:
 
     out = console()
     out.print(f"[bold]{escape(r['shop'])}[/]  {escape(r['store_name'])} ({r['store']})")
-    out.print(f"{title or '销售单 sale'} [bold]{r['id']}[/]   {r['at'][:16].replace('T', ' ')}   staff {escape(r['staff_name'])} ({r['staff']})")
+    out.print(f"{title or '销售单 sale'} [bold]{r['id']}[/]   {when(r['at'])}   staff {escape(r['staff_name'])} ({r['staff']})")
     if r["customer"]:
         out.print(f"customer {escape(r['customer'])} {escape(r['customer_name'] or '')}")
-    items = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for col, justify in (("item", "left"), ("code", "left"), ("qty", "right"), ("price", "right"), ("amount", "right")):
-        items.add_column(col, justify=justify, overflow="fold")
+    # a line per item, then its code, quantity × price and amount: fits a narrow screen (or an 80 mm
+    # slip) whatever the length of the name, and a price never shares a cell with a wrapped word
+    items = Table(show_header=False, box=None, pad_edge=False, expand=False)
+    items.add_column("what", overflow="fold")
+    items.add_column("qty × price", justify="right", no_wrap=True)
+    items.add_column("amount", justify="right", no_wrap=True)
     for line in r["lines"]:
         code = line["unit"] or line["sku"]
-        items.add_row(escape(line["name"]), code, str(line["qty"]), money(line["price"]), money(line["amount"]))
+        items.add_row(f"[bold]{escape(line['name'])}[/]", "", "")
+        items.add_row(f"  {escape(code)}", f"{line['qty']} × {money(line['price'])}", money(line["amount"]))
         details = []
         if line["rule"] not in ("list",):
             details.append(f"price: {line['rule']}")
@@ -78,8 +84,8 @@ def print_receipt(r: dict, *, title: str = "") -> None:
             details.append(f"warranty until {line['warranty_until']}")
         if line.get("returned"):
             details.append(f"returned {line['returned']}")
-        if details:
-            items.add_row(f"  [dim]{escape(', '.join(details))}[/]", "", "", "", "")
+        for detail in details:
+            items.add_row(f"  [dim]{escape(detail)}[/]", "", "")
     out.print(items)
     totals = Table(show_header=False, box=None, pad_edge=False)
     totals.add_column("what")
@@ -110,8 +116,8 @@ def print_receipt(r: dict, *, title: str = "") -> None:
 @sell_app.command("sell")
 def sell(
     items: Annotated[Optional[List[str]], typer.Argument(help="Unit codes (IMEI/SN) or SKU[:QTY]; - reads them from stdin.", show_default=False)] = None,
-    store: Annotated[str, typer.Option("--store", help="Store code.")] = ...,
-    staff: Annotated[str, typer.Option("--staff", help="Salesperson's staff code.")] = ...,
+    store: Annotated[Optional[str], typer.Option("--store", help="Store code (default: the operator's store).")] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Salesperson's staff code (default: the operator).")] = None,
     customer: Annotated[Optional[str], typer.Option("--customer", help="Customer code or member phone.")] = None,
     channel: Annotated[Optional[str], typer.Option("--channel", help="Sales channel code.")] = None,
     price: Annotated[Optional[List[str]], typer.Option("--price", help="ITEM=AMOUNT: a manual price per unit.")] = None,
@@ -123,7 +129,7 @@ def sell(
 ) -> None:
     """Sell units and quantities; prints the receipt with the S- id.
 
-    Example: storectl sell --store SZ01 --staff E002 356938035643809 00123:2 --pay wechat=9077
+    Example: storectl sell 356938035643809 00123:2 --pay wechat=9077  (as E002: --store/--staff default to the operator)
     """
     from storectl.services.till import sales
 
@@ -131,6 +137,7 @@ def sell(
         in_range(points, "--points", 0, 10**12)
         overrides = [sales.parse_price_override(p) for p in price or []]
         payments = [parse_payment(p) for p in pay or []]
+        store, staff = counter(store, staff, want_staff=True, example="storectl sell --store SZ01 --staff E002 …")
         wanted = gather_items(items, file)
         with write() as s:
             result = sales.sell(
@@ -175,7 +182,7 @@ def list_(
             rows = sale_views.list_sales(s, period=period, store=store, staff=staff)
         emit(rows, json_, lambda rs: table(
             "sales", ["id", "at", "store", "staff", "customer", "items", "total", "owed", "returned"],
-            [(r["id"], r["at"][:16].replace("T", " "), r["store"], r["staff"], r["customer"] or "", r["items"],
+            [(r["id"], when(r["at"]), r["store"], r["staff"], r["customer"] or "", r["items"],
               money(r["total"]), money(r["due"]), money(r["returned"])) for r in rs],
             right=["items", "total", "owed", "returned"],
         ))
@@ -206,7 +213,7 @@ def return_(
 
 def _print_return(r: dict) -> None:
     out = console()
-    out.print(f"[bold]{r['id']}[/] return of {r['sale']}   {r['at'][:16].replace('T', ' ')}")
+    out.print(f"[bold]{r['id']}[/] return of {r['sale']}   {when(r['at'])}")
     table(None, ["item", "code", "qty", "amount"],
           [(line["name"], line["unit"] or line["sku"], line["qty"], money(line["amount"])) for line in r["lines"]],
           right=["qty", "amount"])

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, database, emit, guard, notice, read, write
-from storectl.output import table
+from storectl.output import table, when
 
 init_app = typer.Typer()
 import_app = typer.Typer()
@@ -28,7 +28,14 @@ def init(
 
     with guard(json_):
         result = maintenance.init(database(), shop_name=shop_name, timezone_name=timezone)
-        emit(result, json_, lambda r: notice(f"{'created' if r['created'] else 'up to date'}: {r['path']} (revision {r['revision']})"))
+        emit(result, json_, _initialised)
+
+
+def _initialised(r: dict) -> None:
+    notice(f"{'created' if r['created'] else 'up to date'}: {r['path']} (revision {r['revision']})")
+    if r.get("timezone_chosen"):
+        notice(f"time zone: {r['timezone']} (this machine's); the shop's days and months follow it. "
+               f"If the shop is elsewhere: storectl config set timezone Asia/Shanghai")
 
 
 @import_app.command(name="import")
@@ -75,7 +82,7 @@ def audit(
             json_,
             lambda rs: table(
                 "audit", ["at", "operator", "command", "docs", "outcome"],
-                [(r["at"], r["operator"], r["command"], " ".join(r["docs"]), r["outcome"]) for r in rs],
+                [(when(r["at"]), r["operator"], r["command"], " ".join(r["docs"]), r["outcome"]) for r in rs],
             ),
         )
 

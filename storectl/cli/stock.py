@@ -7,8 +7,8 @@ from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
-from storectl.cli.common import WHOLE, JsonOpt, in_range, emit, guard, notice, read, write
-from storectl.output import console, money, print_wide, table
+from storectl.cli.common import WHOLE, JsonOpt, counter, in_range, emit, guard, notice, read, write
+from storectl.output import console, money, print_wide, table, when
 
 app = typer.Typer(no_args_is_help=True, help="Receive, take out, list, count stock.")
 sn_app = typer.Typer(no_args_is_help=True, help="Find a unit by any of its codes, with its history.")
@@ -54,14 +54,17 @@ def scan_loop(stream: TextIO, check: Callable[[str, str], str], *, err: TextIO, 
     """
     from storectl.errors import StoreError
 
+    from storectl.codes import scanned_lines
+
     err.write("scan units, one per line; an empty line or Ctrl-D finishes\n")
     err.flush()
+    lines = scanned_lines(stream)
     good: list[tuple[str, str]] = []
     refused = 0
     number = 0
     while True:
-        raw = stream.readline()
-        if not raw:
+        raw = next(lines, None)
+        if raw is None:
             break
         number += 1
         text = raw.strip()
@@ -132,7 +135,7 @@ def _units_or_scan(units, file, check: Callable, *, strict: bool = False):
 @app.command("in")
 def stock_in(
     units: NewUnitsArg = None,
-    store: Annotated[str, typer.Option("--store", help="Receiving store.")] = ...,
+    store: Annotated[Optional[str], typer.Option("--store", help="Receiving store (default: the operator's store).")] = None,
     sku: Annotated[str, typer.Option("--sku", help="Product SKU.")] = ...,
     cost: Annotated[str, typer.Option("--cost", help="Purchase cost per unit, e.g. 6999 or ¥6,999.00.")] = ...,
     supplier: Annotated[Optional[str], typer.Option("--supplier", help="Supplier code.")] = None,
@@ -153,6 +156,7 @@ def stock_in(
     with guard(json_):
         in_range(qty, "--qty", 1, 1_000_000)
         cost_cents = parse_money(cost, what="cost")
+        store, _ = counter(store, example="storectl stock in --store SZ01 --sku IP17P --cost 6999 …")
         items = gather(units, file)
         if items is None:
             with read() as s:
@@ -255,7 +259,7 @@ def stock_levels(
 @app.command("count")
 def stock_count(
     units: CountedArg = None,
-    store: Annotated[str, typer.Option("--store", help="The store being counted.")] = ...,
+    store: Annotated[Optional[str], typer.Option("--store", help="The store being counted (default: the operator's store).")] = None,
     file: FileOpt = None,
     apply: Annotated[bool, typer.Option("--apply", help="Book the missing units as lost (managers).")] = False,
     json_: JsonOpt = False,
@@ -274,6 +278,7 @@ def stock_count(
             from storectl.errors import invalid
 
             raise invalid("nothing scanned", "give the codes, --file F, or - to scan")
+        store, _ = counter(store, example="storectl stock count --store SZ01 --file shelf.txt")
         found = _units_or_scan(units, file, check)
         with write(manager=apply) as s:
             result = counting.count(s, store=store, items=found, apply=apply)
@@ -281,11 +286,34 @@ def stock_count(
 
 
 def _counted(r: dict) -> None:
-    rows = [("matched", r["matched"], "")]
+    """The figures first, then one code to a line under each heading (the code as it was scanned)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{r['id']}[/]  count of {escape(r['store'])}")
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column()
+    summary.add_column(justify="right")
+    summary.add_column()
+    summary.add_row("matched", str(r["matched"]), f"of {r['expected']} expected")
     for key in ("missing", "unexpected", "unknown"):
-        rows.append((key, len(r[key]), " ".join(r[key][:20]) + (" …" if len(r[key]) > 20 else "")))
-    table(f"{r['id']} count of {r['store']}", ["", "units", "codes"], rows, right=["units"],
-          caption="missing units booked as lost" if r.get("applied") else None)
+        summary.add_row(key, str(len(r[key])), "")
+    out.print(summary)
+    detail = {
+        "missing": [(d["code"], d["sku"]) for d in r.get("missing_detail", [])] or [(c, "") for c in r["missing"]],
+        "unexpected": [(d["code"], f"{d['sku']}  {d['status']}" + (f" at {d['store']}" if d.get("store") else ""))
+                       for d in r.get("unexpected_detail", [])],
+        "unknown": [(c, "no unit carries this code") for c in r["unknown"]],
+    }
+    for key, rows in detail.items():
+        if not rows:
+            continue
+        out.print(f"\n[bold]{key}[/] ({len(rows)})")
+        for code, what in rows:
+            out.print(f"  {escape(code)}  [dim]{escape(what)}[/]".rstrip(), soft_wrap=True)
+    if r.get("applied"):
+        out.print("missing units booked as lost")
 
 
 # --- sn show -------------------------------------------------------------------------------
@@ -333,6 +361,6 @@ def _timeline(r: dict) -> None:
         history.add_column("customer", min_width=4)
         history.add_column("price", justify="right", no_wrap=True)
     for h in r["history"]:
-        row = [h["at"].replace("T", " ")[:16], h["kind"].replace("_", " "), h["doc"], f"{h['from'] or '·'} → {h['to'] or '·'}", h["operator"]]
+        row = [when(h["at"]), h["kind"].replace("_", " "), h["doc"], f"{h['from'] or '·'} → {h['to'] or '·'}", h["operator"]]
         history.add_row(*row, *([h["customer"] or "", money(h["price"])] if sales else []))
     print_wide(history)

@@ -30,8 +30,12 @@ SHOP_NAME = "华强北数码 (演示)"
 MARKER = ".storectl-demo"  # a store.db is only ever replaced in a folder the demo made
 # December's first deliveries, for the README tour: a supplier's file, and codes one per line as a scanner types them
 DELIVERIES = ("delivery-IP17P-256-BK.csv", "delivery-APP3.txt")
+# the sample files the README's "Your own shop" imports, left beside the database (the checkout's
+# sample_data/ is not there for someone who installed storectl)
+SAMPLES = ("stores.csv", "customers.csv")
 STEPS = DAYS + 3  # progress reports: the 1st's setup, each day, the month end, db check
-OWNED = ("store.db", "store.db-wal", "store.db-shm", f"storectl-{MONTH}.xlsx", "qr-staff.html", "qr-channels.html", *DELIVERIES)
+OWNED = ("store.db", "store.db-wal", "store.db-shm", f"storectl-{MONTH}.xlsx", "qr-staff.html", "qr-channels.html", *DELIVERIES,
+         *(f"sample-{name}" for name in SAMPLES))
 
 
 def sample_dir() -> Path:
@@ -158,6 +162,8 @@ def _build_in(folder: Path, progress: Callable[[str], None]) -> dict:
             plan = qr_cards.sheet(s, kind=kind)
         sheets.append(qr_cards.write_sheet(plan, out=str(folder / name))["path"])
     shutil.copyfile(data / DELIVERIES[0], folder / DELIVERIES[0])
+    for name in SAMPLES:
+        shutil.copyfile(data / name, folder / f"sample-{name}")
     codes = [row["SN"] for row in rows(data, "delivery-APP3.csv")]
     (folder / DELIVERIES[1]).write_text("".join(code + "\n" for code in codes), encoding="utf-8")
     progress("month-end workbook, QR sheets")

@@ -167,6 +167,7 @@ def add_member(
     loyalty.refresh_level(session, row)
     data = member_dict(session, row, streak=0)
     data["enrolled"] = enrolled
+    db.note_doc(session, f"member {row.phone or row.code}")
     return data
 
 

@@ -95,6 +95,7 @@ def adjust(session: Session, *, phone: str, delta: str | int, reason: str) -> di
             f"at most: storectl points adjust {member.phone or member.code} -{member.points} --reason …",
         )
     balance = loyalty.post(session, customer_id=member.id, kind="adjust", delta=value, reason=reason)
+    db.note_doc(session, f"points {member.phone or member.code}")
     return {
         "member": member.code,
         "phone": member.phone,

@@ -104,3 +104,20 @@ def unit_codes(session: Session, unit_id: int) -> dict[str, str]:
 def first_code(session: Session, unit_id: int) -> str:
     codes = unit_codes(session, unit_id)
     return next(iter(codes.values()), str(unit_id))
+
+
+def counter_person(session: Session, operator: str | None) -> tuple[str, str] | None:
+    """(staff code, store code) of the operator when they are an active staff member: the person at
+    the counter, whose store and code are the defaults of `--store` / `--staff` (SPEC §10). None
+    when the operator is no such person (a login name, a former employee, nobody)."""
+    if not operator or not operator.strip():
+        return None
+    try:
+        code = clean_code(operator, "staff code")
+    except StoreError:
+        return None
+    row = session.exec(select(Staff).where(Staff.code == code)).first()
+    if row is None or not row.active:
+        return None
+    home = session.get(Store, row.store_id)
+    return row.code, home.code

@@ -54,7 +54,11 @@ def init(db: Database, *, shop_name: str | None = None, timezone_name: str | Non
                 config.set_setting(session, key, value)
             elif created and session.get(Setting, key) is None:
                 session.add(Setting(key=key, value=settings.KEYS[key].default()))
-    return {"path": db.path and str(db.path) or db.url, "created": created, "from": before, "revision": after}
+        session.flush()
+        zone = session.get(Setting, "timezone")
+    # `timezone_chosen`: storectl picked the zone (the machine's), so `init` says which and how to change it
+    return {"path": db.path and str(db.path) or db.url, "created": created, "from": before, "revision": after,
+            "timezone": zone.value if zone is not None else None, "timezone_chosen": created and timezone_name is None}
 
 
 def _refuse_foreign(db: Database) -> None:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from storectl import db
 from storectl.errors import StoreError, invalid
-from storectl.models import StockCount, Unit, UnitCode
+from storectl.models import Product, StockCount, Unit, UnitCode
 from storectl.services.shop import closing
 from storectl.services.shop import lookup
 from storectl.services.stock import unit_input
@@ -61,7 +61,8 @@ def count(session: Session, *, store: str, items: list[Item], apply: bool = Fals
     unexpected: list[dict] = []
     unknown: list[str] = []
     for codes in scanned:
-        unit = next((known[c] for c in codes if c in known), None)
+        hit = next((c for c in codes if c in known), None)
+        unit = known[hit] if hit is not None else None
         if unit is None:
             unknown.append(codes[0])
         elif unit.id not in seen:
@@ -69,11 +70,12 @@ def count(session: Session, *, store: str, items: list[Item], apply: bool = Fals
             if unit.status == "in_stock" and unit.store_id == where.id:
                 matched.add(unit.id)
             else:
-                unexpected.append({"code": unit.first, "sku": unit.sku, "status": unit.status, "store": unit.store})
+                unexpected.append({"code": hit, "sku": unit.sku, "status": unit.status, "store": unit.store})
     first = aliased(UnitCode)
     expected = session.execute(
-        select(Unit.id, Unit.product_id, Unit.cost_cents, first.code)
+        select(Unit.id, Unit.product_id, Unit.cost_cents, first.code, Product.sku)
         .join(first, and_(first.unit_id == Unit.id, first.position == 0))
+        .join(Product, Product.id == Unit.product_id)
         .where(Unit.store_id == where.id, Unit.status == "in_stock")
         .order_by(first.code)
     ).all()
@@ -93,5 +95,6 @@ def count(session: Session, *, store: str, items: list[Item], apply: bool = Fals
     return {
         "id": doc_no, "store": where.code, "matched": len(matched), "expected": len(expected),
         "missing": missing_codes, "unexpected": unexpected_codes, "unknown": unknown,
-        "unexpected_detail": unexpected, "applied": apply, "lost": len(missing) if apply else 0,
+        "unexpected_detail": unexpected,
+        "missing_detail": [{"code": row.code, "sku": row.sku} for row in missing], "applied": apply, "lost": len(missing) if apply else 0,
     }

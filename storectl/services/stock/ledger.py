@@ -59,6 +59,7 @@ def move(
     A unit not in the state the kind expects (another till sold it meanwhile) raises
     `conflict(unit_id)` (default: a plain `conflict`); a quantity short raises `insufficient_stock`.
     """
+    db.note_doc(session, doc_no)  # a receipt or cancel of TR-… names the transfer in the audit
     if not lines:
         return lines
     rule = RULES[kind]

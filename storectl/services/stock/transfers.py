@@ -238,6 +238,7 @@ def list_transfers(session: Session, *, open_only: bool = False) -> list[dict]:
             func.coalesce(func.sum(TransferLine.received_qty).filter(unit_line), 0),
             func.coalesce(func.sum(TransferLine.qty).filter(~unit_line), 0),
             func.coalesce(func.sum(TransferLine.qty - TransferLine.received_qty - TransferLine.cancelled_qty), 0),
+            func.coalesce(func.sum(TransferLine.qty - TransferLine.received_qty - TransferLine.cancelled_qty).filter(unit_line), 0),
         )
         .join(src, src.id == Transfer.from_store_id)
         .join(dst, dst.id == Transfer.to_store_id)
@@ -249,6 +250,8 @@ def list_transfers(session: Session, *, open_only: bool = False) -> list[dict]:
         query = query.where(Transfer.status.in_(OPEN))
     return [
         {"id": doc, "status": status, "from": f, "to": t, "at": settings.local_iso(session, at),
-         "units": int(n_units), "received": int(n_received), "qty": int(qty), "in_transit": int(left)}
-        for doc, status, f, t, at, n_units, n_received, qty, left in session.execute(query)
+         "units": int(n_units), "received": int(n_received), "qty": int(qty), "in_transit": int(left),
+         # units and quantities apart: ten cases and four phones are not "14 in transit"
+         "units_in_transit": int(units_left), "qty_in_transit": int(left) - int(units_left)}
+        for doc, status, f, t, at, n_units, n_received, qty, left, units_left in session.execute(query)
     ]

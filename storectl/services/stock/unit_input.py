@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from storectl.codes import is_valid_imei, split_unit_codes, validate_unit_code
+from storectl.codes import is_valid_imei, scanned_lines, split_unit_codes, validate_unit_code
 from storectl.errors import StoreError, invalid
 from storectl.models import Product, StockLevel, Store, Unit, UnitCode
 from storectl.services.shop import files
@@ -49,8 +49,10 @@ def read_unit_file(path: str | Path) -> list[Item]:
     return [(f"line {number}", text) for number, text in files.read_lines(path)]
 
 
-def read_unit_stream(lines: Iterable[str]) -> list[Item]:
+def read_unit_stream(lines) -> list[Item]:  # noqa: ANN001
     """Piped stdin: like a .txt file (blank lines skipped)."""
+    if hasattr(lines, "readline"):
+        lines = scanned_lines(lines)
     return [(f"line {n}", line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
 
 
@@ -95,6 +97,10 @@ def _check_columns(items: list[Item], product: Product) -> None:
         )
 
 
+def _imei_like(code: str) -> bool:
+    return len(code) == 15 and is_valid_imei(code)
+
+
 def unit_codes_for(product: Product, value: str | dict) -> list[str]:
     """One unit of `product` from its text or row: the right number of codes, IMEIs Luhn-checked."""
     kinds = _kinds(product)
@@ -109,6 +115,12 @@ def unit_codes_for(product: Product, value: str | dict) -> list[str]:
     for kind, code in zip(kinds, codes):
         if kind.startswith("IMEI") and not is_valid_imei(code):
             validate_unit_code(kind, code)  # raises with the reason
+        elif not kind.startswith("IMEI") and not any(k.startswith("IMEI") for k in kinds) and _imei_like(code):
+            raise invalid(
+                f"{code} is an IMEI, but {product.sku} units carry no IMEI ({','.join(kinds)}): "
+                "a phone's code scanned into the wrong delivery?",
+                f"scan the {kinds[0]} of the {product.sku} unit; an IMEI belongs to a product with IMEI codes (storectl sn show {code})",
+            )
     if len(set(codes)) != len(codes):
         raise invalid(f"{text.strip()!r} repeats a code", "each of a unit's codes is different")
     return codes
@@ -307,7 +319,7 @@ def unit_parser(product: Product):
     fast = _FAST_CODE.fullmatch
 
     def parse(value: str | dict) -> list[str]:
-        if simple and isinstance(value, str) and fast(value):
+        if simple and isinstance(value, str) and fast(value) and not _imei_like(value):
             return [value.upper()]
         return unit_codes_for(product, value)
 
@@ -359,6 +371,8 @@ def _prepare_plain(session: Session, product: Product, items: list[Item]) -> lis
     if not _PLAIN_LINES.fullmatch(joined):
         return None
     codes = joined.upper().split("\n")
+    if any(len(code) == 15 and _imei_like(code) for code in codes):
+        return None  # the line-by-line path refuses an IMEI given for a product without one
     if len(set(codes)) != len(codes) or existing_codes(session, codes):
         return None
     return [[code] for code in codes]

@@ -158,6 +158,7 @@ def set_price(
     )
     session.add(rule)
     session.flush()
+    db.note_doc(session, f"price {product.sku} {rule_label(rule)}")
     return rule_dict(session, rule, sku=product.sku)
 
 
