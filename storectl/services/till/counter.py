@@ -303,7 +303,7 @@ class Till:
             raise invalid("p needs a number of points", "e.g. p 3000 (p 0 takes them off)")
         points = parse_whole(text, what="points", high=10**12, hint="e.g. p 3000 (p 0 takes them off)")
         if points:
-            with self._read() as s:
+            with self._read() as s, _till_hints():
                 sales._points_value(s, self._buyer(s), points, self.basket.total_cents)
         self.basket.points = points
         return {"ok": True, **self._state()}
