@@ -190,7 +190,7 @@ def receipt_(
 
 @app.command("lookup")
 def lookup_(
-    token: Annotated[str, typer.Argument(help="The token under a receipt's QR code, or the whole scanned address.")],
+    token: Annotated[str, typer.Argument(metavar="TOKEN", help="The token under a receipt's QR code, or the whole scanned address.")],
     json_: JsonOpt = False,
 ) -> None:
     """Find the sale a receipt's QR code belongs to (after-sales); shows it as its receipt.

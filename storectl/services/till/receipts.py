@@ -30,6 +30,14 @@ from storectl.services.till.sale_views import sale_by_doc, sale_dict
 TOKEN_BYTES = 16
 
 
+def new_token() -> str:
+    """128 random bits, URL-safe; never starting with '-', which a command line would take for an option."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
+
+
 def check_out(path: str | os.PathLike | None) -> None:
     """Refuse a receipt path that is not .html/.htm, before any work is done."""
     if path is None:
@@ -55,7 +63,7 @@ def ensure_token(session: Session, doc: str) -> None:
     sale = sale_by_doc(session, doc)
     session.execute(
         update(Sale).where(Sale.id == sale.id, Sale.receipt_token.is_(None))
-        .values(receipt_token=secrets.token_urlsafe(TOKEN_BYTES)).execution_options(synchronize_session=False)
+        .values(receipt_token=new_token()).execution_options(synchronize_session=False)
     )
     session.refresh(sale)
 

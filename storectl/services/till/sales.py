@@ -16,7 +16,6 @@ Showing and listing sales (the receipt `sale_dict`, `show_sale`, `list_sales`) i
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
@@ -44,6 +43,7 @@ from storectl.services.till import pricing
 from storectl.services.books import sales_day
 from storectl.services.shop import settings
 from storectl.services.till import payments as till_payments
+from storectl.services.till import receipts
 from storectl.services.till.sale_views import sale_dict
 from storectl.services.stock import ledger
 from storectl.services.stock.ledger import Kind, Line
@@ -257,7 +257,7 @@ def sell(
         doc_no=db.next_doc_no(session, "S"), at=db.now_of(session), store_id=shop.id, staff_id=clerk.id,
         customer_id=buyer.id if buyer else None, channel_id=chan.id if chan else None, operator=db.operator_of(session),
         total_cents=total, paid_cents=settled.paid, points_redeemed=points, points_value_cents=points_value, due_cents=settled.due,
-        change_cents=settled.change, receipt_token=secrets.token_urlsafe(16),
+        change_cents=settled.change, receipt_token=receipts.new_token(),
     )
     session.add(sale)
     session.flush()
