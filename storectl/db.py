@@ -23,7 +23,7 @@ from storectl.errors import STORAGE_ERRNOS, storage_error
 from storectl.errors import StoreError
 
 # The newest Alembic revision; a test proves it equals the migrations' head.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 APP_NAME = "storectl"
 
 
@@ -255,9 +255,12 @@ class Database:
         return bool(clock.fixed())
 
     @contextmanager
-    def read(self, command: str = "") -> Iterator[Session]:
-        """A read-only snapshot: one transaction, rolled back at the end."""
-        self.ensure_ready()
+    def read(self, command: str = "", *, assume_ready: bool = False) -> Iterator[Session]:
+        """A read-only snapshot: one transaction, rolled back at the end.
+
+        `assume_ready`: a long-running process (the till) checked `ensure_ready` once at its start."""
+        if not assume_ready:
+            self.ensure_ready()
         session = self._session(write=False, command=command)
         try:
             yield session

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sell": ("storectl.cli.sale", "sell_app", "Sell units and quantities: prints the receipt."),
     "sale": ("storectl.cli.sale", "app", "Show and list sales."),
     "return": ("storectl.cli.sale", "return_app", "Return all or some lines of a sale."),
+    "till": ("storectl.cli.till", "app", "The till: a scan-driven counter mode for a whole shift."),
     "member": ("storectl.cli.member", "app", "Members: enrol, show, daily check-in."),
     "points": ("storectl.cli.points", "app", "Points ledger, check-in rules, adjustments, expiry."),
     "level": ("storectl.cli.points", "level_app", "Member levels by lifetime spend."),

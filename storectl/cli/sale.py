@@ -111,6 +111,8 @@ def print_receipt(r: dict, *, title: str = "") -> None:
         out.print(f"points earned {r['points_earned']}, balance {r['points_balance']}")
     if r.get("returns"):
         out.print(f"returns: {', '.join(r['returns'])}")
+    if r.get("receipt"):
+        out.print(f"receipt written: {escape(r['receipt'])}")
 
 
 @sell_app.command("sell")
@@ -125,16 +127,18 @@ def sell(
     points: Annotated[int, typer.Option("--points", parser=WHOLE, help="Pay with this many points (members).")] = 0,
     on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
     file: ItemsFile = None,
+    receipt: Annotated[Optional[str], typer.Option("--receipt", metavar="FILE.html", help="Also write the printable 80 mm receipt (with its QR code) here.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Sell units and quantities; prints the receipt with the S- id.
 
     Example: storectl sell 356938035643809 00123:2 --pay wechat=9077  (as E002: --store/--staff default to the operator)
     """
-    from storectl.services.till import sales
+    from storectl.services.till import receipts, sales
 
     with guard(json_):
         in_range(points, "--points", 0, 10**12)
+        receipts.check_out(receipt)
         overrides = [sales.parse_price_override(p) for p in price or []]
         payments = [parse_payment(p) for p in pay or []]
         store, staff = counter(store, staff, want_staff=True, example="storectl sell --store SZ01 --staff E002 …")
@@ -144,6 +148,67 @@ def sell(
                 s, store=store, staff=staff, items=wanted, customer=customer, channel=channel,
                 prices=overrides, payments=payments, points=points, on_credit=on_credit,
             )
+            page = receipts.with_receipt(s, result) if receipt else None
+        if page is not None:  # after the commit: the lock is not held while the page is drawn
+            result["receipt"] = write_receipt_after_sale(page, receipt)
+        emit(result, json_, print_receipt)
+
+
+def write_receipt_after_sale(page: dict, path: str) -> str:
+    """Write a just-made sale's receipt; a failure says the sale stands and how to print it again."""
+    from storectl.errors import StoreError
+    from storectl.services.till import receipts
+
+    try:
+        return receipts.write(page, path)
+    except StoreError as err:
+        raise StoreError(err.code, f"sale {page['id']} was made, but its receipt was not written: {err.message}",
+                         f"storectl sale receipt {page['id']} --out FILE.html") from None
+
+
+@app.command("receipt")
+def receipt_(
+    doc: Annotated[str, typer.Argument(help="Sale id, e.g. S-000012.")],
+    out: Annotated[Optional[str], typer.Option("--out", metavar="FILE.html", help="Where to write it (default receipt-S-ID.html here).")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Write a sale's printable 80 mm receipt (HTML) with its after-sales QR code.
+
+    Example: storectl sale receipt S-000012 --out receipt.html
+    """
+    from storectl.services.till import receipts
+    from storectl.services.till.sale_views import parse_sale_doc
+
+    with guard(json_):
+        doc = parse_sale_doc(doc)
+        path = out or receipts.default_path(doc)
+        receipts.check_out(path)
+        with read() as s:
+            missing = receipts.needs_token(s, doc)
+        if missing:  # a sale made before tokens existed gets one now, in a write of its own
+            with write() as s:
+                receipts.ensure_token(s, doc)
+        with read() as s:
+            page = receipts.receipt(s, doc)
+        written = receipts.write(page, path)
+        emit({"id": page["id"], "path": written, "token": page["token"], "payload": page["payload"]}, json_,
+             lambda r: console().print(f"receipt {r['id']} written: {r['path']}"))
+
+
+@app.command("lookup")
+def lookup_(
+    token: Annotated[str, typer.Argument(metavar="TOKEN", help="The token under a receipt's QR code, or the whole scanned address.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Find the sale a receipt's QR code belongs to (after-sales); shows it as its receipt.
+
+    Example: storectl sale lookup 'https://m.storectl.cn/join?r=3q2-7wEjVh0bF8kS1m0xkQ'
+    """
+    from storectl.services.till import receipts
+
+    with guard(json_):
+        with read() as s:
+            result = receipts.lookup_sale(s, token)
         emit(result, json_, print_receipt)
 
 

@@ -34,8 +34,9 @@ DELIVERIES = ("delivery-IP17P-256-BK.csv", "delivery-APP3.txt")
 # sample_data/ is not there for someone who installed storectl)
 SAMPLES = ("stores.csv", "customers.csv")
 STEPS = DAYS + 3  # progress reports: the 1st's setup, each day, the month end, db check
+TILL_FILES = ("till-session.txt", "till-session.jsonl", "receipt.html")  # the script typed, the answers, the receipt
 OWNED = ("store.db", "store.db-wal", "store.db-shm", f"storectl-{MONTH}.xlsx", "qr-staff.html", "qr-channels.html", *DELIVERIES,
-         *(f"sample-{name}" for name in SAMPLES))
+         *TILL_FILES, *(f"sample-{name}" for name in SAMPLES))
 
 
 def sample_dir() -> Path:
@@ -167,6 +168,7 @@ def _build_in(folder: Path, progress: Callable[[str], None]) -> dict:
     codes = [row["SN"] for row in rows(data, "delivery-APP3.csv")]
     (folder / DELIVERIES[1]).write_text("".join(code + "\n" for code in codes), encoding="utf-8")
     progress("month-end workbook, QR sheets")
+    till = _till_session(db, folder)
     problems = maintenance.check(db)
     if problems:
         raise AssertionError(f"the demo's books do not add up: {problems[:3]}")
@@ -177,9 +179,62 @@ def _build_in(folder: Path, progress: Callable[[str], None]) -> dict:
     db.engine.dispose()  # the last connection closes: SQLite checkpoints and removes the -wal
     path = str(folder / "store.db")
     return {
-        "dir": str(folder), "db": path, "workbook": workbook, "qr_sheets": sheets, "period": MONTH, **summary,
+        "dir": str(folder), "db": path, "workbook": workbook, "qr_sheets": sheets, "period": MONTH, **summary, **till,
         "try": [f"storectl --db {path} {command}" for command in _try_next(summary)],
     }
+
+
+def _till_session(db: ClockedDatabase, folder: Path) -> dict:
+    """1 December, 09:30: 李娜 (E002) opens the till at SZ01 and a member buys a phone and a case.
+
+    The lines go through `counter.run`, the same code path as `storectl till` reading a pipe; they
+    are written to till-session.txt (what was typed: `storectl till < till-session.txt` replays the
+    session), the answers to till-session.jsonl, and the sale's receipt to receipt.html."""
+    import json
+
+    from storectl.models import Customer, Product, StockLevel, Store, Unit
+    from storectl.money import format_money, parse_money
+    from storectl.services.shop import lookup
+    from storectl.services.till import counter, receipts
+
+    db.at, db.operator = moment(FIRST + timedelta(days=DAYS), "09:30"), "E002"
+    with db.read("demo") as s:
+        store_id = s.execute(select(Store.id).where(Store.code == "SZ01")).scalar()
+        unit = s.execute(select(Unit.id).join(Product, Product.id == Unit.product_id)
+                         .where(Unit.store_id == store_id, Unit.status == "in_stock", Product.category == "手机")
+                         .order_by(Unit.id).limit(1)).scalar()
+        code = lookup.first_code(s, unit)
+        accessory = s.execute(select(Product.sku).join(StockLevel, StockLevel.product_id == Product.id)
+                              .where(StockLevel.store_id == store_id, StockLevel.qty > 0).order_by(Product.sku).limit(1)).scalar()
+        member, points = s.execute(select(Customer.phone, Customer.points).where(Customer.is_member == True, Customer.points >= 1000)  # noqa: E712
+                                   .order_by(Customer.points.desc(), Customer.id).limit(1)).one()
+    answers: list[dict] = []
+    typed: list[str] = []
+
+    def script():  # noqa: ANN202  (lines as a clerk types them; the payment reads the running total)
+        yield from ("?", f"c {member}", code, accessory, "NOSUCHCODE", "p 1000")
+        to_pay = parse_money(answers[-1]["to_pay"])
+        yield f"pay wechat {format_money(to_pay - 10_000)}"
+        yield "pay cash 200"
+        yield "done receipt.html"
+        yield "q"
+
+    def lines():  # noqa: ANN202
+        for line in script():
+            typed.append(line)
+            yield line
+
+    def write_receipt(page: dict, path: str | None) -> str | None:
+        return receipts.write(page, folder / (path or receipts.default_path(page["id"])))
+
+    desk = counter.Till(db, receipts=write_receipt)  # store and staff: the operator's (E002, SZ01)
+    counter.run(desk, lines(), answers.append)
+    sale = next(a["sale"] for a in answers if a.get("sale"))
+    (folder / TILL_FILES[0]).write_text("".join(line + "\n" for line in typed), encoding="utf-8")
+    (folder / TILL_FILES[1]).write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
+    for name in TILL_FILES[:2]:
+        os.chmod(folder / name, 0o600)
+    return {"till_session": str(folder / TILL_FILES[0]), "till_sale": sale["id"], "receipt": str(folder / TILL_FILES[2])}
 
 
 def _summary(s, totals: dict) -> dict:  # noqa: ANN001

@@ -29,6 +29,9 @@ class Sale(SQLModel, table=True):
     points_value_cents: int = 0
     points_earned: int = 0
     due_cents: int = 0  # owed on credit
+    change_cents: int = 0  # cash handed back (the receipt shows it); paid_cents is net of it
+    # the receipt's QR code carries it (`sale lookup`); NULL on sales made before revision 0009
+    receipt_token: Optional[str] = Field(default=None, unique=True, index=True)
 
 
 class SaleLine(SQLModel, table=True):

@@ -23,6 +23,7 @@ from storectl.services.qr.qr_mask import _pack, _penalty, make_fast  # noqa: F40
 DEFAULT_BASE_URL = "https://m.storectl.cn/join"
 
 PARAMS = (("ch", "channel"), ("staff", "staff"), ("sn", "sn"))  # query key → result key, in payload order
+RECEIPT_KEY = "r"  # a receipt's code: qr.base_url + ?r=TOKEN (storectl sale lookup)
 MAX_PAYLOAD = 2048  # far beyond any real code, far below what would make a QR code unreadable
 _DEFAULT_PORT = {"http": 80, "https": 443}
 
@@ -66,7 +67,7 @@ def validate_base_url(text: str) -> str:
         raise invalid(f"qr.base_url {_clip(url)} must not contain a user name or password", hint)
     if "#" in url:
         raise invalid(f"qr.base_url {_clip(url)} must not contain a #fragment", hint)
-    taken = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} & {k for k, _ in PARAMS}
+    taken = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} & ({k for k, _ in PARAMS} | {RECEIPT_KEY})
     if taken:
         names = ", ".join(f"{k}=" for k in sorted(taken))
         raise invalid(f"qr.base_url {_clip(url)} already has {names}: storectl adds those itself", hint)
@@ -96,6 +97,45 @@ def build_payload(
     else:
         sep = "&"
     return base + sep + query
+
+
+def receipt_payload(base_url: str, token: str) -> str:
+    """A receipt's QR payload: `base_url` plus r=TOKEN (any query in base_url is kept)."""
+    base = validate_base_url(base_url)
+    sep = "?" if "?" not in base else ("" if base.endswith(("?", "&")) else "&")
+    return base + sep + urlencode([(RECEIPT_KEY, token)], quote_via=quote, safe="")
+
+
+def receipt_token(text: str) -> str:
+    """The token of a receipt: the token itself, or a scanned payload (any site; its r= is what counts).
+
+    A receipt printed before the shop moved its qr.base_url still finds its sale.
+    """
+    hint = "give the token printed under the receipt's QR code, or the whole scanned address"
+    raw = (text or "").strip()
+    if not raw:
+        raise invalid("the receipt token is empty", hint)
+    if len(raw) > MAX_PAYLOAD or _has_control(raw):
+        raise invalid(f"{_clip(raw)} is not a receipt token", hint)
+    if "://" in raw or "?" in raw:
+        try:
+            fields = parse_qsl(urlsplit(raw).query, keep_blank_values=True, errors="strict", max_num_fields=50)
+        except ValueError:
+            raise invalid(f"the address {_clip(raw)} has an unreadable query", hint) from None
+        found = [v for k, v in fields if k == RECEIPT_KEY]
+        if len(found) != 1 or not found[0]:
+            raise invalid(f"the address {_clip(raw)} carries no receipt (r=)", hint)
+        raw = found[0]
+    if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", raw):
+        raise invalid(f"{_clip(raw)} is not a receipt token", hint)
+    return raw
+
+
+def write_html(page: str, path: Any) -> str:
+    """Write an HTML page (a .html/.htm path) owner-only through a temporary file; the absolute path."""
+    _sheet_suffix(path)
+    data = page.encode("utf-8")
+    return _write_atomic(path, lambda fh: fh.write(data))
 
 
 def parse_payload(payload: str, base_url: str) -> dict:

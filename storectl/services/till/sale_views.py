@@ -87,6 +87,8 @@ def sale_dict(session: Session, sale: Sale, *, returns: list[str] | None = None)
         "total": format_money(sale.total_cents),
         "payments": payments,
         "paid": format_money(sale.paid_cents),
+        "tendered": format_money(sale.paid_cents + sale.change_cents),
+        "change": format_money(sale.change_cents),
         "points_redeemed": sale.points_redeemed,
         "points_value": format_money(sale.points_value_cents),
         "points_earned": sale.points_earned,

@@ -43,6 +43,7 @@ from storectl.services.till import pricing
 from storectl.services.books import sales_day
 from storectl.services.shop import settings
 from storectl.services.till import payments as till_payments
+from storectl.services.till import receipts
 from storectl.services.till.sale_views import sale_dict
 from storectl.services.stock import ledger
 from storectl.services.stock.ledger import Kind, Line
@@ -239,7 +240,7 @@ def sell(
     points: int = 0,
     on_credit: bool = False,
 ) -> dict:
-    """Sell `items` at `store` by `staff`; returns the receipt (sale_dict plus change/tendered)."""
+    """Sell `items` at `store` by `staff`; returns the receipt (sale_dict)."""
     closing.ensure_open(session)
     shop, clerk, buyer, chan = _parties(session, store=store, staff=staff, customer=customer, channel=channel)
     if not items:
@@ -256,6 +257,7 @@ def sell(
         doc_no=db.next_doc_no(session, "S"), at=db.now_of(session), store_id=shop.id, staff_id=clerk.id,
         customer_id=buyer.id if buyer else None, channel_id=chan.id if chan else None, operator=db.operator_of(session),
         total_cents=total, paid_cents=settled.paid, points_redeemed=points, points_value_cents=points_value, due_cents=settled.due,
+        change_cents=settled.change, receipt_token=receipts.new_token(),
     )
     session.add(sale)
     session.flush()
@@ -269,10 +271,7 @@ def sell(
         _reward(session, sale, buyer)
     session.add(sale)
     session.flush()
-    result = sale_dict(session, sale, returns=[])  # a new sale has none
-    result["tendered"] = format_money(settled.tendered)
-    result["change"] = format_money(settled.change)
-    return result
+    return sale_dict(session, sale, returns=[])  # a new sale has none
 
 
 def _parties(session: Session, *, store: str, staff: str, customer: str | None, channel: str | None) -> tuple:
