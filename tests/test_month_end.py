@@ -332,3 +332,78 @@ def test_a_reader_that_does_not_recalculate_finds_every_figure_equal_to_the_json
     table = [row for row in sheets["Summary"][16:] if row and row[0]]
     assert {row[0].split(" ")[0]: (_yuan(row[1]), _yuan(row[3]), _yuan(row[4])) for row in table} == {
         k: (r["revenue"], r["cost"], r["profit"]) for k, r in stores.items()}
+
+
+# --- on paper (issue 17) ---------------------------------------------------------------------
+
+
+def _width(text) -> int:
+    """Columns a text takes: CJK characters are two wide."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
+
+
+def test_every_sheet_prints_on_a4_one_page_wide_with_its_headers_and_a_title(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert int(setup.paperSize) == 9 and int(setup.fitToWidth) == 1, ws.title  # A4, one page wide
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        header = ws.oddHeader.center.text
+        assert "测试数码" in header and "2026-11" in header and ws.title in header, ws.title
+        if ws.title != "Summary":
+            assert ws.print_title_rows and ws.print_title_rows.startswith("$1:"), ws.title  # header rows on every page
+    assert wb["Sales"].page_setup.orientation == "landscape"
+    assert wb["Summary"].page_setup.orientation == "portrait" and int(wb["Summary"].page_setup.fitToHeight) == 1
+
+
+def test_every_label_fits_its_column(november, tmp_path):
+    from openpyxl.utils import get_column_letter
+
+    _, wb = _workbook(tmp_path)
+    for name in wb.sheetnames[1:]:  # header cells: bold, with the filter button beside them
+        ws = wb[name]
+        for row in ws.iter_rows(min_row=1, max_row=2):
+            for cell in row:
+                if cell.font.b and isinstance(cell.value, str) and cell.row == (2 if name == "Points" else 1):
+                    width = ws.column_dimensions[get_column_letter(cell.column)].width
+                    assert _width(cell.value) * 1.1 + 2 <= width, (name, cell.value, width)
+    summary = wb["Summary"]
+    labels = [row[0] for row in summary.iter_rows(min_row=4, values_only=True) if row and row[0]]
+    assert "库存金额 Inventory value at month end" in labels
+    assert all(_width(text) * 1.1 <= summary.column_dimensions["A"].width for text in labels)
+
+
+def test_charts_sit_under_their_tables_within_the_printed_width(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    for name in ("Summary", "Staff"):
+        ws = wb[name]
+        (chart,) = ws._charts
+        anchor = chart.anchor._from
+        last = max(r for r, row in enumerate(ws.iter_rows(values_only=True), start=1) if any(v is not None for v in row))
+        assert anchor.col == 0 and anchor.row >= last, name  # 0-based: below the last row, from column A
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice or poppler-utils is not installed")
+def test_the_summary_prints_on_one_page_with_nothing_cut(november, tmp_path):
+    import subprocess
+
+    result, _ = _workbook(tmp_path)
+    subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), result["path"]],
+                   check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / "pdf" / "storectl-2026-11.pdf"
+
+    def page(n: int) -> str:
+        return subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
+                              check=True, capture_output=True, text=True).stdout
+
+    first, second = page(1), page(2)
+    for text in ("销售额 Revenue (net of returns)", "库存金额 Inventory value at month end", "积分负债 Points liability",
+                 "¥16,577.00", "¥2,853.00", "¥14,876.00", "毛利 Profit", "门店销售额与毛利"):
+        assert text in first, text
+    for r in ok("report", "stores", "-p", "2026-11", env=at("12-03")):  # every store's figures, profit included
+        assert f"¥{Decimal(r['profit']):,.2f}" in first, r["store"]
+    assert "Summary" not in second and "单据 Document" in second  # page 2 is the Sales sheet: the Summary is one page

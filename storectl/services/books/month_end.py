@@ -340,7 +340,7 @@ def _table_sheet(wb, title: str, rows: list[dict], key: str) -> SheetWriter:  # 
         chart = BarChart()
         chart.type = "bar"
         chart.title = "销售额与毛利 Revenue and profit"
-        chart.height, chart.width = min(8 + 0.4 * min(len(rows), 30), CHART_MAX_CM), 16
+        chart.height, chart.width = min(7 + 0.4 * min(len(rows), 30), CHART_MAX_CM), 16
         data = Reference(sheet.ws, min_col=n + 3, max_col=n + 3, min_row=sheet.header_row, max_row=sheet.data_end)
         chart.add_data(data, titles_from_data=True)
         chart.add_data(Reference(sheet.ws, min_col=n + 5, max_col=n + 5, min_row=sheet.header_row, max_row=sheet.data_end), titles_from_data=True)
@@ -350,7 +350,7 @@ def _table_sheet(wb, title: str, rows: list[dict], key: str) -> SheetWriter:  # 
 
 
 # Printed landscape on A4 at the margins of xlsx.print_setup, one page holds about this much.
-PAGE_CM = 17.0
+PAGE_CM = 17.5
 ROW_CM = 0.53  # a default row (15 points)
 CHART_MAX_CM = 15.0
 
