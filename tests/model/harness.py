@@ -449,7 +449,9 @@ class Evaluator:
             return 0.0 if den == 0 else self.value(sheet, m.group(2)) / self.value(sheet, m.group(3))
         m = re.fullmatch(r'IF\((\w+)<=0,"",ROUND\((\w+)/(\w+),3\)\)', body)  # a margin, as the reports round it
         if m:
-            den = self.value(sheet, m.group(1))
+            # money sums in floats: 418.00 + 34.92 − 418.00 − 34.92 is 1e-13 here and 0 in a
+            # spreadsheet (Excel and LibreOffice round sums that cancel to 0): compare in cents
+            den = round(self.value(sheet, m.group(1)), 6)
             if den <= 0:
                 return ""
             ratio = Decimal(str(self.value(sheet, m.group(2)))) / Decimal(str(self.value(sheet, m.group(3))))
