@@ -240,3 +240,170 @@ def test_an_export_clears_temporary_files_left_by_a_killed_export(november, tmp_
     os.utime(stale, (old, old))
     _workbook(tmp_path)
     assert not stale.exists() and fresh.exists()
+
+
+# --- read without recalculating (issue 17): a phone's preview, pandas with calamine ----------------
+
+
+def _calamine(path: str) -> dict[str, list[list]]:
+    """Every sheet as a reader that never recalculates sees it: a formula shows its stored value."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(path)
+    return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+
+
+def _table(rows: list[list], header_row: int = 1) -> tuple[list[dict], dict]:
+    """The data rows (as {title: value}) and the totals row of a sheet read by calamine."""
+    header = rows[header_row - 1]
+    data, total = [], None
+    for row in rows[header_row:]:
+        if row[0] == "合计 Total":
+            total = dict(zip(header, row))
+            break
+        data.append(dict(zip(header, row)))
+    assert total is not None, "no totals row"
+    return data, total
+
+
+def _yuan(value) -> str:
+    assert value != "", "a blank where a figure should be"
+    return str(_money(value))
+
+
+def _pct(value) -> str | None:
+    """A stored ratio (0.172) as the reports' margin_pct ("17.2"); blank is None."""
+    return None if value == "" else str((Decimal(str(value)) * 100).quantize(Decimal("0.1")))
+
+
+def test_a_reader_that_does_not_recalculate_finds_every_figure_equal_to_the_json(november, tmp_path):
+    result, _ = _workbook(tmp_path)
+    sheets = _calamine(result["path"])
+    env = at("12-03")
+
+    sales, sales_total = _table(sheets["Sales"])
+    assert len(sales) == result["lines"] == 5
+    for line in sales:  # every line's profit is there, and is amount − cost
+        assert _money(line["毛利 Profit"]) == _money(line["金额 Amount"]) - _money(line["成本 Cost"])
+    assert (_yuan(sales_total["金额 Amount"]), _yuan(sales_total["成本 Cost"]), _yuan(sales_total["毛利 Profit"])) == (
+        result["revenue"], result["cost"], result["profit"])
+    assert sales_total["数量 Qty"] == sum(line["数量 Qty"] for line in sales)
+
+    for sheet, command, key, title in (("Staff", "staff", "staff", "店员 Staff"), ("Products", "products", "sku", "SKU")):
+        report = {r[key]: r for r in ok("report", command, "-p", "2026-11", env=env)}
+        rows, total = _table(sheets[sheet])
+        assert {r[title] for r in rows} == set(report)
+        for row in rows:
+            want = report[row[title]]
+            got = {"revenue": _yuan(row["销售额 Revenue"]), "cost": _yuan(row["成本 Cost"]),
+                   "profit": _yuan(row["毛利 Profit"]), "margin_pct": _pct(row["毛利率 Margin"]),
+                   "sales": row["单数 Sales"], "units": row["数量 Units"]}
+            assert got == {k: want[k] for k in got}, (sheet, row[title])
+        assert _yuan(total["销售额 Revenue"]) == result["revenue"] and _yuan(total["毛利 Profit"]) == result["profit"]
+        assert _yuan(total["成本 Cost"]) == result["cost"]
+
+    receivables, rec_total = _table(sheets["Receivables"])
+    balances = {r["customer"]: r for r in ok("customer", "balances", env=at("11-30", "23:00"))}
+    assert {r["客户 Customer"]: _yuan(r["期末 Closing"]) for r in receivables} == {"C001": "5077.00"}
+    assert _yuan(rec_total["期末 Closing"]) == "5077.00" == balances["C001"]["balance"]
+
+    inventory, inv_total = _table(sheets["Inventory"])
+    assert _yuan(inv_total["金额 Value"]) == "14876.00" and inv_total["数量 Qty"] == sum(r["数量 Qty"] for r in inventory)
+
+    points, pts_total = _table(sheets["Points"], header_row=2)
+    for row in points:
+        assert row["期末 Closing"] == sum(row[t] for t in ("期初 Opening", "获得 Earned", "签到 Check-in", "抵扣 Redeemed",
+                                                             "退货 Returns", "过期 Expired", "调整 Adjusted"))
+    assert pts_total["期末 Closing"] != "" and pts_total["负债 Liability"] != ""
+
+    road, road_total = _table(sheets["Transfers"])
+    assert (road_total["数量 Qty"], _yuan(road_total["成本 Cost"])) == (1, "7200.00")
+
+    summary = {row[0].split(" ")[0]: row[1] for row in sheets["Summary"][4:14]}
+    assert len(summary) == 10 and "" not in summary.values()
+    assert (_yuan(summary["销售额"]), _yuan(summary["成本"]), _yuan(summary["毛利"])) == (
+        result["revenue"], result["cost"], result["profit"])
+    assert _pct(summary["毛利率"]) == "17.2"  # 2853 / 16577 = 17.21 %
+    assert summary["销售件数"] == sales_total["数量 Qty"]
+    assert _yuan(summary["应收期末"]) == "5077.00" and _yuan(summary["库存金额"]) == "14876.00"
+    assert (summary["在途"], _yuan(summary["在途成本"])) == (1, "7200.00")
+    assert _yuan(summary["积分负债"]) == _yuan(pts_total["负债 Liability"])
+    stores = {r["store"]: r for r in ok("report", "stores", "-p", "2026-11", env=env)}
+    table = [row for row in sheets["Summary"][16:] if row and row[0]]
+    assert {row[0].split(" ")[0]: (_yuan(row[1]), _yuan(row[3]), _yuan(row[4])) for row in table} == {
+        k: (r["revenue"], r["cost"], r["profit"]) for k, r in stores.items()}
+
+
+# --- on paper (issue 17) ---------------------------------------------------------------------
+
+
+def _width(text) -> int:
+    """Columns a text takes: CJK characters are two wide."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
+
+
+def test_every_sheet_prints_on_a4_one_page_wide_with_its_headers_and_a_title(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert int(setup.paperSize) == 9 and int(setup.fitToWidth) == 1, ws.title  # A4, one page wide
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        header = ws.oddHeader.center.text
+        assert "测试数码" in header and "2026-11" in header and ws.title in header, ws.title
+        if ws.title != "Summary":
+            assert ws.print_title_rows and ws.print_title_rows.startswith("$1:"), ws.title  # header rows on every page
+    assert wb["Sales"].page_setup.orientation == "landscape"
+    assert wb["Summary"].page_setup.orientation == "portrait" and int(wb["Summary"].page_setup.fitToHeight) == 1
+
+
+def test_every_label_fits_its_column(november, tmp_path):
+    from openpyxl.utils import get_column_letter
+
+    _, wb = _workbook(tmp_path)
+    for name in wb.sheetnames[1:]:  # header cells: bold, with the filter button beside them
+        ws = wb[name]
+        for row in ws.iter_rows(min_row=1, max_row=2):
+            for cell in row:
+                if cell.font.b and isinstance(cell.value, str) and cell.row == (2 if name == "Points" else 1):
+                    width = ws.column_dimensions[get_column_letter(cell.column)].width
+                    assert _width(cell.value) * 1.1 + 2 <= width, (name, cell.value, width)
+    summary = wb["Summary"]
+    labels = [row[0] for row in summary.iter_rows(min_row=4, values_only=True) if row and row[0]]
+    assert "库存金额 Inventory value at month end" in labels
+    assert all(_width(text) * 1.1 <= summary.column_dimensions["A"].width for text in labels)
+
+
+def test_charts_sit_under_their_tables_within_the_printed_width(november, tmp_path):
+    _, wb = _workbook(tmp_path)
+    for name in ("Summary", "Staff"):
+        ws = wb[name]
+        (chart,) = ws._charts
+        anchor = chart.anchor._from
+        last = max(r for r, row in enumerate(ws.iter_rows(values_only=True), start=1) if any(v is not None for v in row))
+        assert anchor.col == 0 and anchor.row >= last, name  # 0-based: below the last row, from column A
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice or poppler-utils is not installed")
+def test_the_summary_prints_on_one_page_with_nothing_cut(november, tmp_path):
+    import subprocess
+
+    result, _ = _workbook(tmp_path)
+    subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), result["path"]],
+                   check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / "pdf" / "storectl-2026-11.pdf"
+
+    def page(n: int) -> str:
+        return subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
+                              check=True, capture_output=True, text=True).stdout
+
+    first, second = page(1), page(2)
+    for text in ("销售额 Revenue (net of returns)", "库存金额 Inventory value at month end", "积分负债 Points liability",
+                 "¥16,577.00", "¥2,853.00", "¥14,876.00", "毛利 Profit", "门店销售额与毛利"):
+        assert text in first, text
+    for r in ok("report", "stores", "-p", "2026-11", env=at("12-03")):  # every store's figures, profit included
+        assert f"¥{Decimal(r['profit']):,.2f}" in first, r["store"]
+    assert "Summary" not in second and "单据 Document" in second  # page 2 is the Sales sheet: the Summary is one page

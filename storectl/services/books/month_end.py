@@ -14,6 +14,8 @@ from typing import Callable
 from sqlalchemy import select
 from sqlmodel import Session
 
+from decimal import Decimal
+
 from storectl.errors import invalid
 from storectl.money import cents_of
 from storectl.models import Channel, Customer, Product, Staff, Store
@@ -22,7 +24,18 @@ from storectl.services.books import month_end_books as books
 from storectl.services.books import reports
 from storectl.services.shop import settings
 from storectl.services.books.facts import signed_lines
-from storectl.services.books.xlsx import Col, SheetWriter, codes_for, is_dangerous, local_naive
+from storectl.services.books.xlsx import (
+    Col,
+    Formula,
+    SheetWriter,
+    codes_for,
+    column_width,
+    is_dangerous,
+    local_naive,
+    page_header,
+    print_setup,
+    start_sheet,
+)
 
 SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers")
 
@@ -103,7 +116,8 @@ def build_workbook(session: Session, *, period: Period, path: Path, progress: Ca
     tz = settings.shop_tz(session)
     start, end = reports.bounds(session, period)
     wb = Workbook(write_only=True)
-    wb.calculation.fullCalcOnLoad = True  # formulas have no cached values: compute on open
+    # every formula carries its value (xlsx.CachedWriter); Excel and LibreOffice recompute anyway
+    wb.calculation.fullCalcOnLoad = True
     try:
         totals = _fill(session, wb, period, start, end, tz, progress)
     except BaseException:
@@ -228,6 +242,9 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     progress("Summary")
     totals = reports.totals(session, period)
     _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers)
+    title = f"{settings.get(session, 'shop.name')} · 月结 {period.label}"
+    for ws in wb.worksheets:  # printed on every page: the shop, the period and the sheet
+        page_header(ws, title)
     totals["lines"] = sales.data_rows
     return totals
 
@@ -275,7 +292,8 @@ def _sales_sheet(session: Session, wb, start, end, tz) -> SheetWriter:  # noqa: 
             "店员 Staff": staff.get(line.staff_id), "客户 Customer": line.customer_name or line.customer_code or "散客",
             "渠道 Channel": channels.get(line.channel_id), "SKU": sku, "商品 Product": name,
             "串号 Codes": codes.get(line.unit_id) if line.unit_id else None, "数量 Qty": line.qty, "单价 Price": line.price,
-            "金额 Amount": line.revenue, "成本 Cost": line.cost, "毛利 Profit": f"={amount}{r}-{cost}{r}",
+            "金额 Amount": line.revenue, "成本 Cost": line.cost,
+            "毛利 Profit": Formula(f"={amount}{r}-{cost}{r}", _yuan(line.revenue - line.cost)),
         }
         sheet.append([cells[c.title] for c in SALES_COLS])
     sheet.totals()
@@ -308,8 +326,9 @@ def _table_sheet(wb, title: str, rows: list[dict], key: str) -> SheetWriter:  # 
     rev, cost, profit = (sheet_col(n + 3), sheet_col(n + 4), sheet_col(n + 5))
     for r in rows:
         row = sheet.row + 1
-        values = lead(r) + [r["sales"], r["units"], cents_of(r["revenue"]), cents_of(r["cost"]), f"={rev}{row}-{cost}{row}",
-                            f"=IF({rev}{row}=0,0,{profit}{row}/{rev}{row})"]
+        values = lead(r) + [r["sales"], r["units"], cents_of(r["revenue"]), cents_of(r["cost"]),
+                            Formula(f"={rev}{row}-{cost}{row}", _yuan(cents_of(r["profit"]))),
+                            margin_formula(f"{rev}{row}", f"{profit}{row}", r["margin_pct"])]
         if key == "staff":
             values.append(r["members"])
         sheet.append(values)
@@ -321,13 +340,52 @@ def _table_sheet(wb, title: str, rows: list[dict], key: str) -> SheetWriter:  # 
         chart = BarChart()
         chart.type = "bar"
         chart.title = "销售额与毛利 Revenue and profit"
-        chart.height, chart.width = 8 + 0.4 * min(len(rows), 30), 16
+        chart.height, chart.width = min(7 + 0.4 * min(len(rows), 30), CHART_MAX_CM), 16
         data = Reference(sheet.ws, min_col=n + 3, max_col=n + 3, min_row=sheet.header_row, max_row=sheet.data_end)
         chart.add_data(data, titles_from_data=True)
         chart.add_data(Reference(sheet.ws, min_col=n + 5, max_col=n + 5, min_row=sheet.header_row, max_row=sheet.data_end), titles_from_data=True)
         chart.set_categories(Reference(sheet.ws, min_col=2 if key == "staff" else 1, min_row=sheet.header_row + 1, max_row=sheet.data_end))
-        sheet.ws.add_chart(chart, f"{sheet_col(len(cols) + 2)}2")
+        place_chart_below(sheet, chart)
     return sheet
+
+
+# Printed landscape on A4 at the margins of xlsx.print_setup, one page holds about this much.
+PAGE_CM = 17.5
+ROW_CM = 0.53  # a default row (15 points)
+CHART_MAX_CM = 15.0
+
+
+def place_chart_below(sheet: SheetWriter, chart) -> None:  # noqa: ANN001
+    """The chart under the table, one row below its totals row, where printing keeps it whole:
+    when the table and the chart do not fit on the first page together, a page break before the
+    chart starts it on a page of its own (the chart is never taller than a page). Beside the table
+    it made the sheet twice as wide, so printed one page wide everything shrank by half."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    anchor = sheet.row + 2
+    if sheet.sheets > 1 or anchor * ROW_CM + chart.height > PAGE_CM:
+        sheet.ws.row_breaks.append(Break(id=anchor - 1))
+    sheet.ws.add_chart(chart, f"A{anchor}")
+
+
+def _yuan(cents: int) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def margin_formula(revenue: str, profit: str, margin_pct: str | None) -> Formula:
+    """Margin as the reports show it: profit / revenue rounded half up to 0.1 % (Excel's ROUND
+    rounds halves away from zero, as `money.div_half_up` does), blank without revenue."""
+    value = "" if margin_pct is None else Decimal(margin_pct).scaleb(-2)
+    return Formula(f'=IF({revenue}<=0,"",ROUND({profit}/{revenue},3))', value)
+
+
+def margin_pct(revenue_cents: int, cost_cents: int) -> str | None:
+    """As the reports show it (`reports._figures`): 0.1 %, half up; None without revenue."""
+    from storectl.money import div_half_up, format_tenths
+
+    if revenue_cents <= 0:
+        return None
+    return format_tenths(div_half_up((revenue_cents - cost_cents) * 1000, revenue_cents))
 
 
 def sheet_col(i: int) -> str:
@@ -340,19 +398,20 @@ def sheet_col(i: int) -> str:
 
 
 def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers) -> None:  # noqa: ANN001
+    """The figures (each a formula over a detail sheet's totals, with its value), the stores table
+    and its chart under them: laid out to print on one A4 page, portrait."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
 
+    from storectl.services.books.xlsx import cached_formula_cell
+
     bold = Font(bold=True)
     big = Font(bold=True, size=14)
     money_style = sales._money
-    ws.freeze_panes = "A5"
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 18
-    ws.column_dimensions["D"].width = 12
-    ws.column_dimensions["E"].width = 16
-    ws.column_dimensions["F"].width = 16
+    pct_style = sales._pct
+    shop = settings.get(session, "shop.name")
+    store_rows = reports.by_store(session, period)
 
     def label(text, font=bold):  # noqa: ANN001, ANN202
         cell = WriteOnlyCell(ws, value=text)
@@ -361,49 +420,58 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         cell.font = font
         return cell
 
-    def formula(expr, money=True):  # noqa: ANN001, ANN202
-        cell = WriteOnlyCell(ws, value=expr)
-        if money:
-            cell._style = money_style
+    def formula(expr, value, style=money_style):  # noqa: ANN001, ANN202
+        cell = cached_formula_cell(ws, expr, value)
+        if style is not None:
+            cell._style = style
         return cell
 
-    ws.append([label(f"{settings.get(session, 'shop.name')} · 月结 {period.label}", big)])
+    revenue, cost = sales.total("金额 Amount"), sales.total("成本 Cost")
+    margin = margin_pct(int(revenue * 100), int(cost * 100))
+    rows = [
+        ("销售额 Revenue (net of returns)", f"={sales.ref('金额 Amount')}", revenue, money_style),
+        ("成本 Cost of goods sold", f"={sales.ref('成本 Cost')}", cost, money_style),
+        ("毛利 Gross profit", "=B5-B6", revenue - cost, money_style),
+        ("毛利率 Margin", '=IF(B5<=0,"",ROUND(B7/B5,3))', "" if margin is None else Decimal(margin).scaleb(-2), pct_style),
+        ("销售件数 Units sold (net)", f"={sales.ref('数量 Qty')}", sales.total("数量 Qty"), None),
+        ("应收期末 Receivables at month end", f"={receivables.ref('期末 Closing')}", receivables.total("期末 Closing"), money_style),
+        ("库存金额 Inventory value at month end", f"={inventory.ref('金额 Value')}", inventory.total("金额 Value"), money_style),
+        ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", transfers.total("数量 Qty"), None),
+        ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
+        ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
+    ]
+    store_labels = [f"{r['store']} {r['name']}" for r in store_rows]
+    # every label fits its column (CJK characters count two); the money columns fit ¥99,999,999.99
+    widths = {"A": column_width([t for t, *_ in rows] + store_labels + ["门店 Store"], least=20, most=48),
+              "B": 16.0, "C": 2.0, "D": 16.0, "E": 16.0}
+    for letter, width in widths.items():
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A5"
+    print_setup(ws, widths=list(widths.values()), title_rows=None, fit_height=True)
+    start_sheet(ws)
+
+    ws.append([label(f"{shop} · 月结 {period.label}", big)])
     ws.append([label(f"{period.start.isoformat()} – {period.end.isoformat()} (end exclusive)", Font(italic=True))])
     ws.append([])
     ws.append([label("项目 Figure"), label("金额 Amount")])
-    rows = [
-        ("销售额 Revenue (net of returns)", f"={sales.ref('金额 Amount')}", True),
-        ("成本 Cost of goods sold", f"={sales.ref('成本 Cost')}", True),
-        ("毛利 Gross profit", "=B5-B6", True),
-        ("毛利率 Margin", "=IF(B5=0,0,B7/B5)", False),
-        ("销售件数 Units sold (net)", f"={sales.ref('数量 Qty')}", False),
-        ("应收期末 Receivables at month end", f"={receivables.ref('期末 Closing')}", True),
-        ("库存金额 Inventory value at month end", f"={inventory.ref('金额 Value')}", True),
-        ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", False),
-        ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", True),
-        ("积分负债 Points liability", f"={points.ref('负债 Liability')}", True),
-    ]
-    for text, expr, is_money in rows:
-        cell = formula(expr, is_money)
-        if text.startswith("毛利率"):
-            cell.number_format = "0.0%"
-        ws.append([label(text, Font()), cell])
+    for text, expr, value, style in rows:
+        ws.append([label(text, Font()), formula(expr, value, style)])
     ws.append([])
     # per-store table for the chart, two rows under the figures
     header_row = 4 + len(rows) + 2
     ws.append([label("门店 Store"), label("销售额 Revenue"), None, label("成本 Cost"), label("毛利 Profit")])
-    store_rows = reports.by_store(session, period)
-    for i, r in enumerate(store_rows, start=header_row + 1):
-        ws.append([label(f"{r['store']} {r['name']}", Font()), _money_cell(ws, r["revenue"], money_style), None,
-                   _money_cell(ws, r["cost"], money_style), formula(f"=B{i}-D{i}")])
+    for i, (r, text) in enumerate(zip(store_rows, store_labels), start=header_row + 1):
+        ws.append([label(text, Font()), _money_cell(ws, r["revenue"], money_style), None,
+                   _money_cell(ws, r["cost"], money_style), formula(f"=B{i}-D{i}", _yuan(cents_of(r["profit"])))])
     if store_rows:
         chart = BarChart()
         chart.title = "门店销售额与毛利 Revenue and profit by store"
         chart.add_data(Reference(ws, min_col=2, min_row=header_row, max_row=header_row + len(store_rows)), titles_from_data=True)
         chart.add_data(Reference(ws, min_col=5, min_row=header_row, max_row=header_row + len(store_rows)), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + len(store_rows)))
-        chart.height, chart.width = 8, 16
-        ws.add_chart(chart, "H4")
+        # under the stores table, as wide as the columns A–E: the page is one page wide and tall
+        chart.height, chart.width = 7.5 + 0.3 * min(len(store_rows), 20), 0.19 * sum(widths.values())
+        ws.add_chart(chart, f"A{header_row + len(store_rows) + 2}")
 
 
 def _money_cell(ws, text: str, style):  # noqa: ANN001, ANN202

@@ -7,6 +7,8 @@ movements, the points ledger), not read from today's caches.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
@@ -26,7 +28,7 @@ from storectl.models import (
 from storectl.services.shop import settings
 from storectl.services.stock import costing
 from storectl.services.stock.kinds import ADDS as IN_KINDS, TAKES as OUT_KINDS
-from storectl.services.books.xlsx import Col, SheetWriter, codes_for, local_naive
+from storectl.services.books.xlsx import Col, Formula, SheetWriter, codes_for, local_naive
 
 
 # --- Receivables ---------------------------------------------------------------------------
@@ -57,7 +59,8 @@ def receivables_sheet(session: Session, wb, start, end) -> SheetWriter:  # noqa:
         if not (opening or sold or back or paid):
             continue
         r = sheet.row + 1
-        sheet.append([customers[cid].code, customers[cid].name, opening, sold, back, paid, f"=C{r}+D{r}-E{r}-F{r}"])
+        closing = Decimal(opening + sold - back - paid).scaleb(-2)
+        sheet.append([customers[cid].code, customers[cid].name, opening, sold, back, paid, Formula(f"=C{r}+D{r}-E{r}-F{r}", closing)])
     sheet.totals()
     sheet.filter()
     return sheet
@@ -175,8 +178,10 @@ def points_sheet(session: Session, wb, start, end) -> SheetWriter:  # noqa: ANN0
     customers = {c.id: c for c in session.execute(select(Customer.id, Customer.code, Customer.name).where(Customer.id.in_([r[0] for r in rows])))} if rows else {}
     for cid, opening, earned, checkin, redeemed, returns, expired, adjusted in sorted(rows, key=lambda r: customers[r[0]].code):
         r = sheet.row + 1
+        closing = int(opening + earned + checkin + redeemed + returns + expired + adjusted)
         sheet.append([customers[cid].code, customers[cid].name, opening, earned, checkin, redeemed, returns, expired, adjusted,
-                      f"=SUM(C{r}:I{r})", f"=J{r}/{rate}", int(unrecovered.get(cid) or 0)])
+                      Formula(f"=SUM(C{r}:I{r})", closing), Formula(f"=J{r}/{rate}", Decimal(closing) / Decimal(rate)),
+                      int(unrecovered.get(cid) or 0)])
     sheet.totals()
     sheet.filter()
     return sheet

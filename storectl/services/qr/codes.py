@@ -387,14 +387,21 @@ header h1 { font-size: 12pt; margin: 0; }
 header .meta { color: #555; font-size: 7pt; }
 .grid { display: grid; grid-template-columns: repeat(3, 63mm); grid-auto-rows: 66mm; }
 /* dashed borders are the cut lines: cut along them with a ruler and keep the quiet zone */
+/* 66 mm: 5 padding + 40 code + 11 label (two lines at most) + 4 sublabel (one line) + 5 payload
+   (two lines at most); the code and the payload never shrink, long texts are cut with an ellipsis
+   (the label already in Python, card_label, so every browser shows the same) */
 .card { border: 0.25mm dashed #888; margin: -0.125mm; padding: 3mm 3mm 2mm; overflow: hidden;
   display: flex; flex-direction: column; align-items: center; text-align: center;
   break-inside: avoid; page-break-inside: avoid; }
-.qr svg { display: block; width: 42mm; height: 42mm; }
-.label { font-size: 13pt; font-weight: 700; margin-top: 1.5mm; line-height: 1.2;
-  max-width: 100%; overflow-wrap: anywhere; }
-.sublabel { font-size: 9pt; color: #333; margin-top: 0.5mm; overflow-wrap: anywhere; }
-.payload { font-size: 6pt; color: #555; margin-top: auto; font-family: ui-monospace, Menlo, Consolas,
+.qr { flex: none; }
+.qr svg { display: block; width: 40mm; height: 40mm; }
+.label { flex: none; font-size: 12pt; font-weight: 700; margin-top: 1mm; line-height: 1.15;
+  max-width: 100%; max-height: 2.3em; overflow: hidden; overflow-wrap: anywhere;
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; line-clamp: 2; }
+.sublabel { flex: none; font-size: 8.5pt; color: #333; margin-top: 0.5mm; max-width: 100%;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.payload { flex: none; font-size: 6pt; line-height: 1.2; max-height: 2.4em; max-width: 100%; overflow: hidden;
+  color: #555; margin-top: auto; font-family: ui-monospace, Menlo, Consolas,
   "Noto Sans Mono CJK SC", monospace; overflow-wrap: anywhere; word-break: break-all; }
 .empty { padding: 20mm; text-align: center; color: #555; }
 @media screen {
@@ -403,6 +410,29 @@ header .meta { color: #555; font-size: 7pt; }
     box-shadow: 0 0 3mm rgba(0, 0, 0, .3); }
 }
 """
+
+
+# What fits two lines of the card's label (12 pt bold in 57 mm: about 13 CJK characters a line),
+# in display columns: a CJK character counts two, a Latin one one.
+LABEL_COLUMNS = 46
+
+
+def card_label(text: str, columns: int = LABEL_COLUMNS) -> str:
+    """The name as the card shows it: whole when it fits two lines, else cut with "…"."""
+    import unicodedata
+
+    def width(ch: str) -> int:
+        return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+    if sum(width(ch) for ch in text) <= columns:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        if used + width(ch) > columns - 2:  # room for the ellipsis
+            break
+        kept.append(ch)
+        used += width(ch)
+    return "".join(kept).rstrip() + "…"
 
 
 def sheet_html(cards: list[dict], *, title: str, base_url: str) -> str:
@@ -429,9 +459,10 @@ def sheet_html(cards: list[dict], *, title: str, base_url: str) -> str:
             out.append('<p class="empty">no codes to print</p>\n')
         for card in page:
             payload = card["payload"]
+            name = str(card["label"])
             out.append(
-                f'<div class="card"><div class="qr">{svg_markup(payload)}</div>'
-                f'<div class="label">{esc(str(card["label"]))}</div>'
+                f'<div class="card" title="{esc(name)}"><div class="qr">{svg_markup(payload)}</div>'
+                f'<div class="label">{esc(card_label(name))}</div>'
                 f'<div class="sublabel">{esc(str(card.get("sublabel") or ""))}</div>'
                 f'<div class="payload">{esc(payload)}</div></div>\n'
             )
