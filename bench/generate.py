@@ -428,14 +428,16 @@ def stockin_files(folder: Path, count: int, log=print) -> tuple[Path, Path]:  # 
     return empty, codes
 
 
-def in_stock_codes(path: Path, store: str, count: int) -> list[str]:
-    """`count` first codes of in-stock units at `store` (for `sn show` and `sell`), newest first."""
+def in_stock_codes(path: Path, store: str, count: int, *, status: str = "in_stock") -> list[str]:
+    """`count` first codes of units at `store` with `status` (for `sn show`, `sell`, the till), newest
+    in-stock first, oldest sold first."""
     import sqlite3
 
+    order = "DESC" if status == "in_stock" else "ASC"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         rows = conn.execute(
             "SELECT c.code FROM unit u JOIN store s ON s.id = u.store_id JOIN unit_code c ON c.unit_id = u.id AND c.position = 0 "
-            "WHERE s.code = ? AND u.status = 'in_stock' ORDER BY u.id DESC LIMIT ?", (store, count)).fetchall()
+            f"WHERE s.code = ? AND u.status = ? ORDER BY u.id {order} LIMIT ?", (store, status, count)).fetchall()
     return [r[0] for r in rows]
 
 

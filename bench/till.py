@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -35,14 +34,6 @@ def pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1] * 1000
-
-
-def sold_codes(path: Path, store: str, count: int) -> list[str]:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        rows = conn.execute(
-            "SELECT c.code FROM unit u JOIN store s ON s.id = u.store_id JOIN unit_code c ON c.unit_id = u.id AND c.position = 0 "
-            "WHERE s.code = ? AND u.status = 'sold' ORDER BY u.id LIMIT ?", (store, count)).fetchall()
-    return [r[0] for r in rows]
 
 
 def scan_times(env: dict, codes: list[str], *, expect_ok: bool) -> list[float]:
@@ -95,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, STORECTL_DB=str(shop), STORECTL_NOW=NOW, STORECTL_OPERATOR="bench", COLUMNS="100")
     env.pop("STORECTL_PIN", None)
     codes = in_stock_codes(shop, "SZ01", args.scans)
-    sold = sold_codes(shop, "SZ01", max(50, args.scans // 5))
+    sold = in_stock_codes(shop, "SZ01", max(50, args.scans // 5), status="sold")
     scans = scan_times(env, codes, expect_ok=True)
     refused = scan_times(env, sold, expect_ok=False)
     show = whole_process(env, codes[: args.runs])

@@ -14,7 +14,7 @@ from typing import Annotated, Iterator, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, database, guard, interactive
-from storectl.output import OutputFailed, _silence_stdout, clean, console, money
+from storectl.output import OutputFailed, _silence_stdout, _write_stdout, clean, console, money
 
 app = typer.Typer(help="The till: scan items, set the customer, take payment, print the receipt.")
 
@@ -32,15 +32,6 @@ def _lines() -> Iterator[str]:
         if not raw:
             return
         yield raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-
-
-def _write(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except OSError as exc:
-        _silence_stdout()
-        raise OutputFailed(exc) from None
 
 
 @app.command("till")
@@ -88,7 +79,7 @@ def till(
 
 
 def _json_line(answer: dict) -> None:
-    _write(json.dumps(answer, ensure_ascii=False) + "\n")
+    _write_stdout(json.dumps(answer, ensure_ascii=False) + "\n")
 
 
 class _Human:
