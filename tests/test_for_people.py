@@ -329,3 +329,14 @@ def test_the_demo_leaves_the_sample_files_the_readme_imports(demo):
     for name in re.findall(r"storectl import \w+ storectl-demo/(\S+)", readme):
         assert (folder / name).is_file(), name
     assert "sample_data/stores.csv" not in readme
+
+
+def test_a_units_history_says_where_each_movement_took_it_in_words(shop):
+    phone = [imei("35693803564500"), imei("35693803564501"), "F2LXKWHERE1"]
+    ok("stock", "in", "--store", "SZ01", "--sku", "IP17P", "--cost", "7200", ",".join(phone))
+    tr = ok("transfer", "send", "--from", "SZ01", "--to", "SZ02", phone[0])
+    ok("transfer", "receive", tr["id"])
+    ok("sell", "--store", "SZ02", "--staff", "E003", phone[0], "--pay", "cash=8999")
+    out = run("sn", "show", phone[1], env={"COLUMNS": "80"}).stdout
+    assert "into SZ01" in out and "SZ01 → SZ02" in out and "out of SZ02" in out
+    assert "·" not in out

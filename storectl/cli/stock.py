@@ -336,6 +336,13 @@ def sn_show(
         emit(result, json_, _timeline)
 
 
+def _route(src: str | None, dst: str | None) -> str:
+    """Where a movement took the unit, as a clerk says it: SZ01 → SZ02, into SZ01, out of SZ01."""
+    if src and dst:
+        return f"{src} → {dst}"
+    return f"into {dst}" if dst else f"out of {src}" if src else ""
+
+
 def _timeline(r: dict) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -354,13 +361,13 @@ def _timeline(r: dict) -> None:
     out.print(head)
     sales = any(h["customer"] or h["price"] for h in r["history"])
     history = Table(title="history", header_style="bold")
-    for name in ("when", "what", "doc", "from → to"):
+    for name in ("when", "what", "doc", "where"):
         history.add_column(name, no_wrap=True)
     history.add_column("by", min_width=4)
     if sales:
         history.add_column("customer", min_width=4)
         history.add_column("price", justify="right", no_wrap=True)
     for h in r["history"]:
-        row = [when(h["at"]), h["kind"].replace("_", " "), h["doc"], f"{h['from'] or '·'} → {h['to'] or '·'}", h["operator"]]
+        row = [when(h["at"]), h["kind"].replace("_", " "), h["doc"], _route(h["from"], h["to"]), h["operator"]]
         history.add_row(*row, *([h["customer"] or "", money(h["price"])] if sales else []))
     print_wide(history)
