@@ -372,7 +372,7 @@ def _check_backup(src: Path) -> str:
         if rev[0] in _known_revisions():
             raise invalid(
                 f"{src.name} is at schema {rev[0]}, this storectl needs {SCHEMA_HEAD}",
-                f"upgrade a copy of it first: storectl --db COPY.db db upgrade, then restore the copy",
+                "upgrade a copy of it first: storectl --db COPY.db db upgrade, then restore the copy",
             )
         raise invalid(f"{src.name} is at schema {rev[0]}, made by a newer storectl (this one knows up to {migrate.head_revision()})", "restore it with the storectl that made it")
     return rev[0]

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from storectl import db
-from storectl.errors import StoreError, invalid
+from storectl.errors import invalid
 from storectl.models import UNIT_STATUSES, Product, StockDoc, StockLevel, Store, Supplier, Unit, UnitCode
 from storectl.money import format_money
 from storectl.services.shop import closing

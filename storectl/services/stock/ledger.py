@@ -26,7 +26,7 @@ from storectl import db
 from storectl.errors import StoreError
 from storectl.models import Movement, Product, StockLevel, Store, Unit, UnitCode
 from storectl.services.stock import costing
-from storectl.services.stock.kinds import ADDS, RULES, TAKES, Kind, Rule  # noqa: F401  (the ledger's public names)
+from storectl.services.stock.kinds import RULES, Kind, Rule
 from storectl.services.stock.unit_input import chunks, level_qty
 
 @dataclass

@@ -10,7 +10,6 @@ from sqlmodel import Session
 from storectl.models import Movement, Product, StockLevel, Store, Unit, UnitCode
 
 from storectl.services.stock.kinds import ADDS as IN_KINDS  # add stock at to_store
-from storectl.services.stock.kinds import TAKES as OUT_KINDS  # take stock from from_store
 
 
 def invariants(session: Session) -> list[dict]:
