@@ -83,13 +83,10 @@ def counter(store: str | None = None, staff: str | None = None, *, want_staff: b
             person = lookup.counter_person(s, state.operator)
     if person is not None:
         return (store if store is not None else person[1]), (staff if staff is not None else person[0])
-    from storectl.errors import invalid
+    from storectl.services.shop import lookup
 
     missing = [name for name, value in ((store_option, store), ("--staff", staff if want_staff else "")) if value is None]
-    who = f"the operator {state.operator.strip()!r} is not an active staff member" if state.operator and state.operator.strip() \
-        else "no operator is set"
-    raise invalid(f"{' and '.join(missing)} missing: {who}, so there is no default",
-                  (f"e.g. {example}; or " if example else "") + "set STORECTL_OPERATOR (or --operator) to your staff code")
+    raise lookup.no_counter_default(missing, state.operator, example)
 
 
 def _prompt_pin(label: str) -> str:

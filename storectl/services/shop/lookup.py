@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from storectl import models
 from storectl.codes import clean_code, normalize_phone
-from storectl.errors import StoreError, not_found
+from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Product, Staff, Store
 
 
@@ -121,3 +121,12 @@ def counter_person(session: Session, operator: str | None) -> tuple[str, str] | 
         return None
     home = session.get(Store, row.store_id)
     return row.code, home.code
+
+
+def no_counter_default(missing: list[str], operator: str | None, example: str = "") -> StoreError:
+    """The refusal when `missing` options (e.g. ["--store"]) have no default: the operator is not an
+    active staff member, or nobody is set (the one wording for `sell`, `till` and the rest)."""
+    who = f"the operator {operator.strip()!r} is not an active staff member" if operator and operator.strip() \
+        else "no operator is set"
+    return invalid(f"{' and '.join(missing)} missing: {who}, so there is no default",
+                   (f"e.g. {example}; or " if example else "") + "set STORECTL_OPERATOR (or --operator) to your staff code")

@@ -59,9 +59,8 @@ def counter_defaults(session: Session, *, store: str | None, staff: str | None) 
         return store, staff
     person = lookup.counter_person(session, dbmod.operator_of(session))
     if person is None:
-        missing = " and ".join(name for name, value in (("--store", store), ("--staff", staff)) if value is None)
-        raise invalid(f"{missing} missing: the operator is not an active staff member, so there is no default",
-                      "give --store CODE --staff CODE, or run as the clerk: --operator CODE (or STORECTL_OPERATOR)")
+        missing = [name for name, value in (("--store", store), ("--staff", staff)) if value is None]
+        raise lookup.no_counter_default(missing, dbmod.operator_of(session))
     return (store if store is not None else person[1]), (staff if staff is not None else person[0])
 
 
