@@ -293,3 +293,40 @@ def test_db_check_finds_a_payout_that_does_not_equal_its_lines(shop):
 def test_a_sale_without_rules_writes_no_commission(shop):
     _seller_sale()
     assert ok("commission", "list") == [] and ok("commission", "payable") == []
+
+
+# --- the month-end workbook -------------------------------------------------------------------
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_workbook_has_a_commission_sheet_and_the_summary_equals_it_after_recalculation(shop, tmp_path):
+    from decimal import Decimal
+
+    from conftest import recalculated
+
+    ok("commission", "rule", "add", "--all", "--role", "seller", "--pct", "2")
+    ok("commission", "rule", "add", "--all", "--role", "ref1", "--amount", "30")
+    ok("member", "add", PHONES[0])
+    ok("member", "add", PHONES[1], "--referrer", PHONES[0])
+    code = _phone(0)
+    ok("sell", "--store", "SZ01", "--staff", "E002", code, "--customer", PHONES[1], "--pay", "cash=8999")  # 179.98 + 30
+    ok("sell", "--store", "SZ01", "--staff", "E003", _phone(1), "--pay", "cash=8999")  # 179.98
+    ok("commission", "pay", "E002", env=LATER)
+    ok("return", "S-000001", env=LATER)  # −209.98: clawbacks
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path), env={"STORECTL_NOW": "2026-12-03T10:00:00+08:00"})
+    wb = recalculated(result["path"], tmp_path)
+    rows = list(wb["Commission"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("日期 Date", "单据 Document", "提成人 Earner")
+    data = [r for r in rows[1:] if r[0] != "合计 Total"]
+    assert sorted((r[1], r[2], r[4], Decimal(str(r[8])).quantize(Decimal("0.01"))) for r in data) == sorted([
+        ("S-000001", "E002", "seller", Decimal("179.98")), ("S-000001", PHONES[0], "ref1", Decimal("30.00")),
+        ("S-000002", "E003", "seller", Decimal("179.98")),
+        ("RT-000001", "E002", "seller", Decimal("-179.98")), ("RT-000001", PHONES[0], "ref1", Decimal("-30.00"))])
+    total = [r for r in rows if r[0] == "合计 Total"][0]
+    assert Decimal(str(total[8])).quantize(Decimal("0.01")) == Decimal("179.98")
+    summary = {str(r[0]).split(" ")[0]: r[1] for r in wb["Summary"].iter_rows(min_row=5, max_row=16, values_only=True) if r[0]}
+    assert Decimal(str(summary["佣金"])).quantize(Decimal("0.01")) == Decimal("179.98")
+    profit = Decimal(str(summary["毛利"])) - Decimal("179.98")
+    assert Decimal(str(summary["佣金后利润"])).quantize(Decimal("0.01")) == profit.quantize(Decimal("0.01"))
+    assert ok("report", "commission", "-p", "2026-11", env=LATER) and sum(
+        Decimal(r["amount"]) for r in ok("report", "commission", "-p", "2026-11", env=LATER)) == Decimal("179.98")

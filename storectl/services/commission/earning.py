@@ -80,6 +80,7 @@ def reverse(session: Session, ret: SaleReturn) -> int:
     by_line = {r.sale_line_id: r for r in returned}
     earned_lines = session.exec(
         select(CommissionLine).where(CommissionLine.sale_line_id.in_(list(by_line)), CommissionLine.return_line_id.is_(None))
+        .order_by(CommissionLine.id)
     ).all()
     if not earned_lines:
         return 0
