@@ -9,7 +9,7 @@ was: the lines come from the sales the month makes anyway.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 PARTNERS = (
     ("P-WY01", "万科城物业 李经理 (物业经理)", None),
@@ -51,23 +51,14 @@ def plan(month, day: date) -> None:  # noqa: ANN001
     if n == 15:  # the wholesale desk's 提成 of the 5th's order is payable; one phone of it comes back tomorrow
         for earner in (desk, "P-ZX02", "P-WY01"):
             month.plan(day, "18:00", boss, "commission pay", lambda s, e=earner: _pay(s, payouts, e, "transfer"))
-    if n == month_days(month):  # month end: everyone owed something is paid, clawbacks netted
+    if (day + timedelta(days=1)).month != day.month:  # month end: everyone owed something is paid, clawbacks netted
         month.plan(day, "20:30", boss, "commission pay", lambda s: _pay_everyone(s, payouts))
 
 
-def month_days(month) -> int:  # noqa: ANN001
-    from storectl.demo.month import DAYS
-
-    return DAYS
-
-
 def _pay(s, payouts, earner: str, method: str) -> None:  # noqa: ANN001
-    from storectl.demo.month import Skip
-
     owed = {r["earner"]: r for r in payouts.payable(s)}
-    if earner not in owed or owed[earner]["lines"] == 0 or owed[earner]["payable"].startswith("-"):
-        raise Skip
-    payouts.pay(s, earner=earner, method=method)
+    if earner in owed and owed[earner]["lines"] and not owed[earner]["payable"].startswith("-"):
+        payouts.pay(s, earner=earner, method=method)
 
 
 def _pay_everyone(s, payouts) -> None:  # noqa: ANN001
