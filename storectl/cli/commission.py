@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import WHOLE, JsonOpt, PeriodOpt, emit, guard, in_range, notice, read, write
-from storectl.output import money, table, when
+from storectl.output import emit_long, money, table
 
 app = typer.Typer(no_args_is_help=True, help="Commission (提成): rules, lines, statements, payouts.")
 rule_app = typer.Typer(no_args_is_help=True, help="Commission rules: who earns what on which products.")
@@ -124,7 +124,7 @@ def statement(earner: EarnerArg, period: PeriodOpt = None, json_: JsonOpt = Fals
     with guard(json_):
         with read() as s:
             result = payouts.statement(s, earner=earner, period=period)
-        emit(result, json_, lambda r: table(
+        emit_long(result, "lines", json_, lambda r: table(
             f"commission statement {r['earner']} {r['name']}" + (f" {r['period']}" if r["period"] else ""),
             ["date", "doc", "role", "amount", "status"],
             [(x["date"], x["doc"], x["role"], money(x["amount"]), x["status"]) for x in r["lines"]],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import case, func, update
+from sqlalchemy import String, case, func, type_coerce, update
 from sqlmodel import Session, select
 
 from storectl import db
@@ -79,6 +79,11 @@ def status_of(line_payout: int | None, due_on: date, today: date) -> str:
     return "payable" if due_on <= today else "pending"
 
 
+def _status_case(today: date):  # noqa: ANN202
+    """status_of in SQL: paid, payable or pending."""
+    return case((CommissionLine.payout_id.is_not(None), "paid"), (CommissionLine.due_on <= today, "payable"), else_="pending")
+
+
 def _status_filter(query, status: str, today: date):  # noqa: ANN001, ANN202
     if status == "paid":
         return query.where(CommissionLine.payout_id.is_not(None))
@@ -89,8 +94,7 @@ def _status_filter(query, status: str, today: date):  # noqa: ANN001, ANN202
 # --- list -----------------------------------------------------------------------------------------
 
 
-def list_lines(session: Session, *, sale: str | None = None, earner: str | None = None, status: str | None = None,
-               limit: int = 1000) -> list[dict]:
+def list_lines(session: Session, *, sale: str | None = None, earner: str | None = None, status: str | None = None) -> list[dict]:
     """`{"sale", "line", "earner", "role", "base", "amount", "rule", "status", "doc", "date", "due", "payout"}`."""
     today = settings.today(session)
     tz = settings.shop_tz(session)
@@ -115,7 +119,7 @@ def list_lines(session: Session, *, sale: str | None = None, earner: str | None 
     labels = _Labels(session)
     payouts = dict(session.execute(select(CommissionPayout.id, CommissionPayout.doc_no)).all())
     out = []
-    for line, line_no, sale_doc in session.execute(query.limit(limit)).all():
+    for line, line_no, sale_doc in session.execute(query).all():
         code, name = labels((line.earner_kind, line.earner_id))
         out.append({
             "sale": sale_doc, "line": line_no, "doc": line.doc_no, "date": line.at.astimezone(tz).date().isoformat(),
@@ -139,8 +143,9 @@ def statement(session: Session, *, earner: str, period: str | None = None) -> di
     mine = (CommissionLine.earner_kind == kind, CommissionLine.earner_id == row_id)
     mine_paid = (CommissionPayout.earner_kind == kind, CommissionPayout.earner_id == row_id)
     opening = 0
-    lines_q = select(CommissionLine.at, CommissionLine.doc_no, CommissionLine.role, CommissionLine.amount_cents,
-                     CommissionLine.payout_id, CommissionLine.due_on).where(*mine)
+    # `at` read as stored and turned into the shop day here: a month of 100,000 lines in well under a second
+    lines_q = select(type_coerce(CommissionLine.at, String), CommissionLine.doc_no, CommissionLine.role,
+                     CommissionLine.amount_cents, _status_case(today)).where(*mine)
     paid_q = select(func.coalesce(func.sum(CommissionPayout.amount_cents), 0)).where(*mine_paid)
     label = None
     if period:
@@ -153,18 +158,36 @@ def statement(session: Session, *, earner: str, period: str | None = None) -> di
         opening = int(before_lines) - int(before_paid)
         lines_q = lines_q.where(CommissionLine.at >= start, CommissionLine.at < end)
         paid_q = paid_q.where(CommissionPayout.at >= start, CommissionPayout.at < end)
-    rows = session.execute(lines_q.order_by(CommissionLine.at, CommissionLine.id)).all()
+    # Core rows (not the ORM's): a month of 100,000 lines
+    rows = session.connection().execute(lines_q.order_by(CommissionLine.at, CommissionLine.id)).all()
     paid = int(session.execute(paid_q).scalar())
-    lines = [{
-        "date": at.astimezone(tz).date().isoformat(), "doc": doc, "role": role, "amount": format_money(amount),
-        "status": status_of(payout, due_on, today),
-    } for at, doc, role, amount, payout, due_on in rows]
+    day, days = _shop_day(tz), {}
+    lines = []
+    for at, doc, role, amount, status in rows:
+        key = at[:16] if isinstance(at, str) else at  # to the minute: every zone's offset is whole minutes
+        date_text = days.get(key)
+        if date_text is None:
+            date_text = days[key] = day(at)
+        lines.append({"date": date_text, "doc": doc, "role": role, "amount": format_money(amount), "status": status})
     earned_total = sum(r[3] for r in rows)
     return {
         "earner": earner_label(session, who), "kind": kind, "name": earner_name(session, who), "period": label,
         "opening": format_money(opening), "lines": lines, "earned": format_money(earned_total),
         "paid": format_money(paid), "closing": format_money(opening + earned_total - paid),
     }
+
+
+def _shop_day(tz):  # noqa: ANN001, ANN202
+    """A stored UTC time (SQLite's text, or PostgreSQL's datetime) → its shop day as YYYY-MM-DD."""
+    from datetime import datetime, timezone
+
+    def day(value) -> str:  # noqa: ANN001
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(tz).date().isoformat()
+
+    return day
 
 
 # --- payable and pay ------------------------------------------------------------------------------
