@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from storectl import db
 from storectl.codes import clean_code
 from storectl.errors import StoreError, invalid, not_found
-from storectl.models import CommissionLine, CommissionPayout, CommissionRule, Customer, Partner, Product, ReturnLine, Sale, SaleLine, Staff
+from storectl.models import CommissionLine, CommissionPayout, CommissionRule, Customer, Partner, ReturnLine, Sale, SaleLine, Staff
 from storectl.money import format_money
 from storectl.periods import Period, parse_period
 from storectl.services.commission import partners
