@@ -9,6 +9,8 @@
 | report staff | a month of 1,000,000 sale lines | the same GROUP BY in python's sqlite3 | < 1 s |
 | report month | workbook of 100,000 sale lines | bare openpyxl write-only, same rows and formats | ≤ 1.5×, RSS < 200 MB |
 | qr sheet --staff | 200 staff | — | < 3 s |
+| sell with commission | two units to a member three referrals deep, five rules | the same sale without rules | ≤ 1.1× |
+| commission statement | a month of 100,000 commission lines | — | < 1 s |
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import REPORT_PERIOD, STOCKIN_SKU, in_stock_codes
+from bench import commission
 from bench.harness import Figure
 
 FLOORS = Path(__file__).parent / "floors"
@@ -121,6 +124,7 @@ def figures(setup: Setup) -> list[Figure]:
             runs=1 if setup.quick else 3,
             note="all eight sheets with charts; the floor writes only the Sales rows and the units-on-hand list, same columns and formats",
         ),
+        *commission.figures(setup, storectl, skip=3 * (setup.runs + 2)),
         Figure(
             name="qr sheet --staff, 200 staff",
             command=storectl("qr", "sheet", "--staff", "--out", str(work / "staff.html"), "--json"),

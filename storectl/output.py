@@ -89,6 +89,18 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -
         raise OutputFailed(exc) from None
 
 
+def emit_long(data: dict, key: str, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
+    """`emit`, with the long list `data[key]` written one compact object to a line (the same JSON
+    document; json's C encoder instead of its indenting Python one: a 100,000-line statement)."""
+    if not as_json:
+        emit(data, as_json, human)
+        return
+    head = dumps({k: v for k, v in data.items() if k != key})
+    rows = ",\n".join("    " + json.dumps(row, ensure_ascii=False, default=_default) for row in data[key])
+    body = f'  "{key}": [\n{rows}\n  ]' if rows else f'  "{key}": []'
+    _write_stdout((head[:-2] + ",\n" if len(data) > 1 else "{\n") + body + "\n}\n")
+
+
 def print_wide(renderable) -> None:  # noqa: ANN001
     """Print a table so it fits the screen (80 columns at least; a pipe counts as 80): as it is when
     it fits, else one record per block (`records`) — never a figure cut short ("¥164,97…"), never a

@@ -237,3 +237,16 @@ def test_a_killed_demo_rerun_leaves_the_previous_demo_intact(demo, tmp_path):
     proc.wait()
     assert digest() == before
     assert run("--db", str(folder / "store.db"), "db", "check").code == 0
+
+
+def test_the_demo_pays_commission_up_a_referral_chain_and_claws_back_a_return_after_a_payout(demo):
+    db = ("--db", demo["db"])
+    chain = {(r["earner"], r["role"]) for r in ok(*db, "report", "commission", "-p", "2026-11")}
+    assert {("P-ZX02", "ref1"), ("P-WY01", "ref2"), ("P-WY01", "ref3"), ("18681714341", "ref1")} <= chain
+    assert ok(*db, "partner", "show", "P-ZX02")["referrer"] == "P-WY01"
+    lines = ok(*db, "commission", "list", "--sale", "S-000048")
+    clawback = [l for l in lines if l["doc"].startswith("RT-")]
+    paid_first = {l["payout"] for l in lines if l["doc"] == "S-000048"}
+    assert len(clawback) == 1 and clawback[0]["amount"] == "-50.00"
+    assert clawback[0]["payout"] not in paid_first | {None}  # netted by a later payout
+    assert run("--db", demo["db"], "db", "check").code == 0

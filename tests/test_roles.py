@@ -28,6 +28,9 @@ ACTIONS = {
     "staff set-pin": lambda n: ["staff", "set-pin", "E002"],
     "points rule add": lambda n: ["points", "rule", "add", "--every", str(n + 1), "--points", "1"],
     "level add": lambda n: ["level", "add", f"L{n}", "--min-spend", str(1000 * (n + 1))],
+    "commission rule add": lambda n: ["commission", "rule", "add", "--sku", "00123", "--role", "seller", "--pct", str(n)],
+    "commission rule remove": lambda n: ["commission", "rule", "remove", "1"],
+    "commission pay": lambda n: ["commission", "pay", "E002"],
 }
 
 
@@ -36,6 +39,9 @@ def _prepare(shop) -> None:
     ok("points", "adjust", PHONE, "100", "--reason", "opening")
     put_qty("00123", "SZ01", 500)
     put_units("MBA13", "SZ02", *[f"CNT{n}" for n in range(60)])
+    ok("config", "set", "commission.hold_days", "0")  # commission earned today is payable today
+    ok("commission", "rule", "add", "--all", "--role", "seller", "--amount", "5")
+    ok("sell", "--store", "SZ01", "--staff", "E002", "00123:1", "--pay", "cash=39")
     ok("period", "close", "2026-10")
 
 

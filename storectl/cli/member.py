@@ -39,20 +39,38 @@ def add(
     name: Annotated[Optional[str], typer.Option("--name", help="Name.")] = None,
     channel: Annotated[Optional[str], typer.Option("--channel", help="Channel code that brought them in.")] = None,
     staff: Annotated[Optional[str], typer.Option("--staff", help="Staff code that brought them in.")] = None,
-    referrer: Annotated[Optional[str], typer.Option("--referrer", help="Phone of the member who referred them.")] = None,
-    via: Annotated[Optional[str], typer.Option("--via", help="The payload of a scanned storectl QR code (records its channel and staff).")] = None,
+    referrer: Annotated[Optional[str], typer.Option("--referrer", help="Who referred them: a member's phone or a partner code.")] = None,
+    via: Annotated[Optional[str], typer.Option("--via", help="The payload of a scanned storectl QR code (records its channel, staff or referrer).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Enrol a member (an existing customer with that phone becomes one).
 
     Example: storectl member add 13912345678 --name 王芳 --via "https://m.storectl.cn/join?ch=WX&staff=E002"
     """
-    from storectl.services.loyalty import members
+    from storectl.services.commission import partners
 
     with guard(json_):
         with write() as s:
-            result = members.add_member(s, phone=phone, name=name, channel=channel, staff=staff, referrer=referrer, via=via)
+            result = partners.enrol(s, phone=phone, name=name, channel=channel, staff=staff, referrer=referrer, via=via)
         emit(result, json_, lambda r: notice(f"enrolled member {r['phone']} {r['name']}".rstrip()))
+
+
+@app.command("set-referrer")
+def set_referrer(
+    phone: PhoneArg,
+    referrer: Annotated[str, typer.Argument(help="A member's phone or a partner code.", metavar="REF")],
+    json_: JsonOpt = False,
+) -> None:
+    """Record who referred a member (for commission); a loop or a self-referral is refused.
+
+    Example: storectl member set-referrer 13912345678 P-WY01
+    """
+    from storectl.services.commission import partners
+
+    with guard(json_):
+        with write() as s:
+            result = partners.set_member_referrer(s, phone=phone, referrer=referrer)
+        emit(result, json_, lambda r: notice(f"{r['phone']} was referred by {r['referrer']}"))
 
 
 @app.command("show")

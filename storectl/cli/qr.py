@@ -100,6 +100,22 @@ def unit(
     _one(lambda s: qr_cards.unit_code(s, code), out=out, show=show, json_=json_)
 
 
+@app.command("partner")
+def partner(
+    code: Annotated[str, typer.Argument(help="Partner code, e.g. P-WY01.")],
+    out: OutOpt = None,
+    show: ShowOpt = False,
+    json_: JsonOpt = False,
+) -> None:
+    """A partner's referral QR code (payload …?ref=CODE): who joins by it is referred by the partner.
+
+    Example: storectl qr partner P-WY01 --out wy01.png
+    """
+    from storectl.services.qr import qr_cards
+
+    _one(lambda s: qr_cards.partner_code(s, code), out=out, show=show, json_=json_)
+
+
 @app.command("sheet")
 def sheet(
     ctx: typer.Context,

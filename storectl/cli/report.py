@@ -108,6 +108,28 @@ def channels(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = 
 
 
 @app.command()
+def commission(period: PeriodOpt = None, json_: JsonOpt = False) -> None:
+    """Commission (提成) per earner and role: lines and amount dated in the period, returns netted.
+
+    Example: storectl report commission -p 2026-11
+    """
+    from storectl.services.books import reports
+    from storectl.services.commission import payouts
+
+    with guard(json_):
+        with read() as s:
+            rows = payouts.by_earner(s, reports.resolve_period(s, period))
+        for r in rows:
+            r.pop("amount_cents")
+        emit(rows, json_, lambda rows: table(
+            "commission by earner and role",
+            ["earner", "name", "role", "lines", "base", "amount"],
+            [(r["earner"], r["name"], r["role"], r["lines"], money(r["base"]), money(r["amount"])) for r in rows],
+            right=["lines", "base", "amount"],
+        ))
+
+
+@app.command()
 def daily(
     date: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
     store: StoreOpt = None,

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
+from storectl.demo.commission import plan as plan_commission
 from storectl.money import cents_of
 
 SEED = 20261101
@@ -229,6 +230,7 @@ class Month:
             if receipt and n == receipt[0]:
                 self.plan(day, receipt[1], receipt[2], "transfer receive", lambda s, a=(key, receipt[3]): self.receive(s, *a))
         self.plan_story(day)
+        plan_commission(self, day)  # 提成: rules, partners, referrers, payouts (storectl/demo/commission.py)
 
     def plan_members(self, day: date) -> None:
         """Today's enrolments (in members.csv order), and the check-ins of everyone enrolled before."""

@@ -35,6 +35,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "returns": ("SaleReturn", "ReturnLine", "Payment"),
     "points": ("PointsEntry",),
     "checkin": ("CheckinRule", "Checkin", "CheckinPayout"),
+    "commission": ("Partner", "MemberPartner", "CommissionRule", "CommissionPayout", "CommissionLine"),
 }
 _HOME = {name: area for area, names in AREAS.items() for name in names}
 __all__ = sorted(_HOME)

@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from storectl.money import format_money as fm
 
+from .commission import CommissionBooks
+
 TZ = ZoneInfo("Asia/Shanghai")
 REDEEM_RATE = 10  # points worth ¥1 (default)
 EARN_RATE_MILLI = 1000  # points per ¥1 (default 1)
@@ -264,7 +266,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books:
+class Books(CommissionBooks):
     def __init__(self) -> None:
         self.now = local(SETUP_AT)
         self.counters: dict[str, int] = {}
@@ -286,6 +288,7 @@ class Books:
             self.customers[code] = Customer(code, name, phone=phone, group=group, credit_limit=limit)
         for phone, name, channel, staff in MEMBERS:
             self.member_add({"at": SETUP_AT, "phone": phone, "name": name, "channel": channel, "staff": staff})
+        self.cm_init()  # commission (tests/model/commission.py)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -533,6 +536,7 @@ class Books:
             self.post_points(customer, "earn", sale.earned)
             c.lifetime += total
             self.refresh_level(c)
+        self.cm_earn(sale)
         return {"id": doc, "total": total, "due": due, "paid": paid, "change": change, "earned": sale.earned,
                 "lines": [(l.sku, l.unit, l.qty, l.price, l.rule, l.cost) for l in lines]}
 
@@ -602,6 +606,7 @@ class Books:
             self.refresh_level(c)
         sale.returns.append(r)
         self.returns.append(r)
+        self.cm_reverse(sale, r)
         return {"id": r.doc, "amount": r.amount, "credit": r.credit, "refund": r.refund, "points_restored": r.restored,
                 "points_reversed": r.reversed, "points_unrecovered": r.unrecovered,
                 "lines": [(sale.lines[i].sku, sale.lines[i].unit, q, a, co) for i, q, a, co in r.lines]}

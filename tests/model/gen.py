@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from storectl.money import format_money as fm
 
+from . import commission
 from .books import (
     CHANNELS,
     CHECKIN_RULES,
@@ -74,6 +75,7 @@ def setup_commands() -> list[list[str]]:
         cmds.append(["points", "rule", "add", "--every", str(every), "--points", str(points)] + (["--once"] if once else []))
     for sku, scope, ref, price in PRICE_RULES:
         cmds.append(["price", "set", sku, fm(price), f"--{scope}", ref])
+    cmds += commission.setup_commands()
     return cmds
 
 
@@ -123,6 +125,8 @@ def command(op: dict) -> list[str]:
         return ["customer", "pay", op["customer"], fm(op["amount"]), "--method", op.get("method", "transfer")]
     if kind == "checkin":
         return ["member", "checkin", op["phone"]]
+    if kind == "commission_pay":
+        return ["commission", "pay", op["earner"], "--method", op["method"]]
     if kind == "member_add":
         cmd = ["member", "add", op["phone"], "--name", op["name"]]
         if op.get("channel"):
@@ -415,7 +419,10 @@ class History:
                 "channel": self.c.pick([None, *CHANNELS]), "staff": self.c.pick([None, *STAFF])}
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
-               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1)]
+               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1)]
+
+    def op_commission_pay(self) -> dict | None:
+        return commission.op_commission_pay(self)
 
     def step(self, *, december: bool = False) -> dict:
         at = self.advance(december)

@@ -23,6 +23,7 @@ from pathlib import Path
 from storectl.money import format_money as fm
 
 from conftest import ON_POSTGRES, _pg_drop, _pg_schema_url, run
+from . import commission
 from .books import MONTH, SETUP_AT, STORES, Books, day_of, period
 from .gen import setup_commands, show
 
@@ -187,7 +188,7 @@ class Player:
                     "points_unrecovered": answer["points_unrecovered"],
                     "lines": [{"sku": s, "unit": u, "qty": q, "amount": fm(a), "cost": fm(c)} for s, u, q, a, c in answer["lines"]]}
             self.check(where, got, want)
-        elif kind == "checkin":
+        elif kind in ("checkin", "commission_pay"):
             self.check(where, got, answer)
 
     # --- the books at the end -------------------------------------------------------------
@@ -273,6 +274,7 @@ class Player:
             self.compare_reports([MONTH] if other else [MONTH, "2026-11-05..2026-11-19"], [other] if other else [])
         self.compare_customers(full=full)
         self.compare_stock()
+        commission.compare(self, full=full)
         self.compare_db_check()
         if workbook:
             self.compare_workbook()
@@ -360,7 +362,10 @@ class Player:
             "on the road B12": round(ev.value("Summary", "B12")),
             "cost on the road B13": fm(round(ev.value("Summary", "B13") * 100)),
             "points liability B14": fm(round(ev.value("Summary", "B14") * 100)),
+            "commission B15": fm(round(ev.value("Summary", "B15") * 100)),
+            "profit after commission B16": fm(round(ev.value("Summary", "B16") * 100)),
         }
+        expense = self.books.commission_month(*commission.month_bounds())
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
         self.check("workbook Summary", summary, {
             "revenue B5": total["revenue"], "cost B6": total["cost"], "profit B7": total["profit"],
@@ -370,10 +375,12 @@ class Player:
             "on the road B12": sum(q for _, _, q, _ in want["on_road"]),
             "cost on the road B13": fm(sum(c for _, _, _, c in want["on_road"])),
             "points liability B14": fm(sum(r["closing"] for r in want["points"].values()) * 10),
+            "commission B15": fm(expense),
+            "profit after commission B16": fm(int(total["profit"].replace(".", "")) - expense),
         })
         ws = wb["Summary"]
         stores = {}
-        for row in ws.iter_rows(min_row=17, values_only=True):
+        for row in ws.iter_rows(min_row=19, values_only=True):  # under the 12 figures (commission: B15, B16)
             if not row or not row[0]:
                 break
             stores[row[0].split(" ")[0]] = {"revenue": fm(cents(row[1])), "cost": fm(cents(row[3]))}

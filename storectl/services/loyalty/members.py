@@ -85,9 +85,19 @@ def member_dict(session: Session, row: Customer, *, streak: int | None = None) -
         "lifetime_spend": format_money(row.lifetime_spend_cents),
         "channel": lookup.code_of(session, Channel, row.channel_id),
         "staff": lookup.code_of(session, Staff, row.staff_id),
-        "referrer": lookup.code_of(session, Customer, row.referrer_id, "phone"),
+        "referrer": lookup.code_of(session, Customer, row.referrer_id, "phone") or _partner_referrer(session, row.id),
         "joined_at": settings.local_iso(session, row.joined_at),
     }
+
+
+def _partner_referrer(session: Session, customer_id: int) -> str | None:
+    """The code of the partner who referred this member (commission, SPEC §12), if one did."""
+    from storectl import models
+
+    return session.execute(
+        select(models.Partner.code).join(models.MemberPartner, models.MemberPartner.partner_id == models.Partner.id)
+        .where(models.MemberPartner.customer_id == customer_id)
+    ).scalar()
 
 
 # --- enrolment ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from storectl.services.qr.qr_mask import _pack, _penalty, make_fast  # noqa: F40
 
 DEFAULT_BASE_URL = "https://m.storectl.cn/join"
 
-PARAMS = (("ch", "channel"), ("staff", "staff"), ("sn", "sn"))  # query key → result key, in payload order
+PARAMS = (("ch", "channel"), ("staff", "staff"), ("sn", "sn"), ("ref", "ref"))  # query key → result key, in payload order
 RECEIPT_KEY = "r"  # a receipt's code: qr.base_url + ?r=TOKEN (storectl sale lookup)
 MAX_PAYLOAD = 2048  # far beyond any real code, far below what would make a QR code unreadable
 _DEFAULT_PORT = {"http": 80, "https": 443}
@@ -75,12 +75,13 @@ def validate_base_url(text: str) -> str:
 
 
 def build_payload(
-    base_url: str, *, channel: str | None = None, staff: str | None = None, sn: str | None = None
+    base_url: str, *, channel: str | None = None, staff: str | None = None, sn: str | None = None,
+    ref: str | None = None,
 ) -> str:
-    """`base_url` plus ch=, staff=, sn= (in that order), percent-encoded; any query in base_url is kept."""
+    """`base_url` plus ch=, staff=, sn=, ref= (in that order), percent-encoded; any query in base_url is kept."""
     base = validate_base_url(base_url)
     pairs = []
-    for (key, _), value in zip(PARAMS, (channel, staff, sn), strict=True):
+    for (key, _), value in zip(PARAMS, (channel, staff, sn, ref), strict=True):
         if value is None:
             continue
         if value == "" or _has_control(value):
@@ -139,7 +140,7 @@ def write_html(page: str, path: Any) -> str:
 
 
 def parse_payload(payload: str, base_url: str) -> dict:
-    """A scanned payload back to {"channel", "staff", "sn"}; anything not from base_url is refused.
+    """A scanned payload back to {"channel", "staff", "sn"} (+ "ref" when it has ref=); anything not from base_url is refused.
 
     Unknown parameters are ignored: WeChat appends `from=singlemessage&isappinstalled=0` to shared links.
     Whether the codes exist is the caller's business.
@@ -188,7 +189,9 @@ def parse_payload(payload: str, base_url: str) -> dict:
             raise invalid(f"the QR payload has an empty or unreadable {key}=", hint)
         result[names[key]] = value
     if all(v is None for v in result.values()):
-        raise invalid(f"the QR payload {_clip(text)} has no ch=, staff= or sn=", hint)
+        raise invalid(f"the QR payload {_clip(text)} has no ch=, staff=, sn= or ref=", hint)
+    if result["ref"] is None:  # a partner's code (commission) only: join codes keep their three keys
+        del result["ref"]
     return result
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from storectl import models
 from storectl.errors import StoreError, invalid
 from storectl.models import Channel, Staff, Store
 from storectl.services.shop import lookup
@@ -52,6 +53,14 @@ def staff_code(session: Session, code: str, *, channel: str | None = None) -> di
         raise StoreError("conflict", f"staff member {row.code} ({row.name}) is no longer active", "storectl staff list")
     ch = lookup.channel(session, channel).code if channel is not None else None
     return _code("staff", row.code, qr.build_payload(base_url(session), channel=ch, staff=row.code))
+
+
+def partner_code(session: Session, code: str) -> dict:
+    """A partner's code, `…?ref=CODE`: members who join by it are referred by the partner (commission)."""
+    row = session.exec(select(models.Partner).where(models.Partner.code == code.strip())).first()
+    if row is None:
+        raise StoreError("not_found", f"no partner {code.strip()!r}", "storectl partner list")
+    return _code("partner", row.code, qr.build_payload(base_url(session), ref=row.code))
 
 
 def unit_code(session: Session, code: str) -> dict:

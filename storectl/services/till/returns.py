@@ -30,6 +30,7 @@ from storectl.services.till import payments
 from storectl.services.till import sale_views
 from storectl.services.till import sales
 from storectl.services.books import sales_day
+from storectl.services.commission import earning as commission
 from storectl.services.shop import settings
 from storectl.services.stock import ledger
 from storectl.services.stock.ledger import Kind, Line
@@ -181,6 +182,7 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
     ret.points_restored, ret.points_reversed, ret.points_unrecovered = restore, reversed_, unrecovered
     session.add(ret)
     session.flush()
+    commission.reverse(session, ret)
     return return_dict(session, ret)
 
 

@@ -41,6 +41,7 @@ from storectl.services.loyalty import ledger as loyalty
 from storectl.services.shop import lookup
 from storectl.services.till import pricing
 from storectl.services.books import sales_day
+from storectl.services.commission import earning as commission
 from storectl.services.shop import settings
 from storectl.services.till import payments as till_payments
 from storectl.services.till import receipts
@@ -271,6 +272,7 @@ def sell(
         _reward(session, sale, buyer)
     session.add(sale)
     session.flush()
+    commission.earn(session, sale)
     return sale_dict(session, sale, returns=[])  # a new sale has none
 
 
