@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "points": ("storectl.cli.points", "app", "Points ledger, check-in rules, adjustments, expiry."),
     "level": ("storectl.cli.points", "level_app", "Member levels by lifetime spend."),
     "channel": ("storectl.cli.member", "channel_app", "Acquisition channels."),
+    "campaign": ("storectl.cli.campaign", "app", "Old customers back: campaign audiences, export, clicks, report."),
+    "lead": ("storectl.cli.lead", "app", "Sales leads: add, follow up, list what is due."),
     "qr": ("storectl.cli.qr", "app", "QR codes for channels, staff and units; printable sheets."),
     "report": ("storectl.cli.report", "app", "Daily, staff, store, product and channel reports; month end."),
     "period": ("storectl.cli.report", "period_app", "Close and reopen accounting months."),

@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from storectl.money import format_money as fm
 
+from .crm import CrmBooks
+
 TZ = ZoneInfo("Asia/Shanghai")
 REDEEM_RATE = 10  # points worth ¥1 (default)
 EARN_RATE_MILLI = 1000  # points per ¥1 (default 1)
@@ -264,7 +266,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books:
+class Books(CrmBooks):
     def __init__(self) -> None:
         self.now = local(SETUP_AT)
         self.counters: dict[str, int] = {}
@@ -524,6 +526,7 @@ class Books:
         if due:
             c.balance += due
         if c is not None:
+            self.crm_sale(c.phone, self.now)
             if points:
                 self.post_points(customer, "redeem", -points)
             if c.is_member and paid > 0:
@@ -652,10 +655,11 @@ class Books:
         for code, (name, store) in STAFF.items():
             mine = [f for f in facts if f.staff == code]
             members = sum(1 for c in joined if c.staff == code)
-            if not mine and not members:
+            won = self.leads_won(code, p)
+            if not mine and not members and not won:
                 continue
             out[code] = {"staff": code, "name": name, "store": store, **figures(*self._sum(mine, lambda f: f.sale)),
-                         "members": members}
+                         "members": members, "leads_won": won}
         return out
 
     def report_stores(self, p: Period) -> dict[str, dict]:
