@@ -259,3 +259,23 @@ def test_the_report_counts_buyers_and_revenue_in_the_window_for_contacted_and_ho
     assert rep["lift_points"] == "-25.0" and rep["window_open"] is False
     human = run("campaign", "report", r["id"], env={"COLUMNS": "80"}).stdout
     assert "lift" in human and max(len(line) for line in human.splitlines()) <= 80
+
+
+def test_six_processes_opening_one_link_at_once_make_one_lead_and_six_clicks(shop, tmp_path):
+    import json
+    import subprocess
+
+    from conftest import storectl_exe
+
+    campaign, link = _one_member(tmp_path)
+    args = storectl_exe() + ["campaign", "hit", "--via", link, "--json"]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+             for _ in range(6)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert all(rc == 0 and err == "" for rc, out, err in results), results
+    answers = [json.loads(out) for rc, out, err in results]
+    assert sum(a["first"] for a in answers) == 1
+    assert {a["lead"] for a in answers} == {"L-000001"}
+    assert len(ok("lead", "list")) == 1
+    rep = ok("campaign", "report", campaign)
+    assert (rep["clicks"], rep["clicked"], rep["leads"]) == (6, 1, 1)

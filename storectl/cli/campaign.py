@@ -123,6 +123,7 @@ def report(
                 ("clicked", r["clicked"], "", r["clicked"]),
                 ("clicks", r["clicks"], "", r["clicks"]),
                 ("leads", r["leads"], "", r["leads"]),
+                ("leads won", r["leads_won"], "", r["leads_won"]),
                 ("buyers", r["contacted_buyers"], r["holdout_buyers"], r["buyers"]),
                 ("revenue", money(r["contacted_revenue"]), money(r["holdout_revenue"]), money(r["revenue"])),
                 ("conversion", pct(r["contacted_conversion_pct"]), pct(r["holdout_conversion_pct"]), ""),
