@@ -279,3 +279,22 @@ def test_six_processes_opening_one_link_at_once_make_one_lead_and_six_clicks(sho
     assert len(ok("lead", "list")) == 1
     rep = ok("campaign", "report", campaign)
     assert (rep["clicks"], rep["clicked"], rep["leads"]) == (6, 1, 1)
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(shop, tmp_path):
+    customer("A", "13900000001", name="=HYPERLINK(\"http://x\")")
+    bought("A", "2022-05-01T12:00:00+08:00")
+    r = create("--bought-years", "3")
+    rows = members_of(r["id"], tmp_path)
+    assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")" and rows[0]["phone"] == "13900000001"
+
+
+def test_no_token_starts_with_a_dash_so_every_one_can_be_typed_as_an_argument(shop, tmp_path):
+    for n in range(40):
+        customer(f"K{n:02d}", f"1390000{n:04d}")
+        bought(f"K{n:02d}", "2022-03-01T12:00:00+08:00")
+    for _ in range(3):
+        r = create("--bought-years", "3")
+        tokens = [row["link"].split("?c=")[1] for row in members_of(r["id"], tmp_path)]
+        assert not any(t.startswith("-") for t in tokens)
+    assert ok("campaign", "hit", tokens[0])["first"] is True

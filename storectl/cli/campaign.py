@@ -79,7 +79,7 @@ def export(
 
 @app.command("hit")
 def hit(
-    token: Annotated[Optional[str], typer.Argument(help="The token after ?c= in the link.")] = None,
+    token: Annotated[Optional[str], typer.Argument(metavar="TOKEN", help="The token after ?c= in the link.")] = None,
     via: Annotated[Optional[str], typer.Option("--via", help="The whole link that was opened.")] = None,
     json_: JsonOpt = False,
 ) -> None:

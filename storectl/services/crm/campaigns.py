@@ -30,6 +30,7 @@ from storectl.errors import invalid, not_found
 from storectl.models import Campaign, CampaignMember, Customer, CustomerTag, Lead, Product, Sale, SaleLine, Staff, Store
 from storectl.money import format_money
 from storectl.periods import add_months, day_bounds, local_date, parse_date
+from storectl.services.books.xlsx import DANGEROUS_START
 from storectl.services.crm import leads
 from storectl.services.crm.tags import clean_tag
 from storectl.services.shop import lookup, settings
@@ -121,7 +122,7 @@ def create(
     members = []
     for i, (customer_id, line_id) in enumerate(rows):
         token = secrets.token_urlsafe(16)
-        while token in tokens:  # 128 random bits: never in practice
+        while token in tokens or token[0] == "-":  # a clash: never in practice; a leading - reads as an option
             token = secrets.token_urlsafe(16)
         tokens.add(token)
         members.append({"campaign_id": campaign.id, "customer_id": customer_id, "token": token, "holdout": i in chosen,
@@ -158,12 +159,13 @@ def list_campaigns(session: Session) -> list[dict]:
     return [campaign_dict(session, c) for c in session.scalars(select(Campaign).order_by(Campaign.id))]
 
 
-def link(base_url: str, token: str) -> str:
+def link_prefix(base_url: str) -> str:
+    """`qr.base_url` with `?c=` (or `&c=`) after it: a token (URL-safe already) completes the link."""
     from storectl.services.qr.codes import validate_base_url
 
     base = validate_base_url(base_url)
     sep = "?" if "?" not in base else ("" if base.endswith(("?", "&")) else "&")
-    return base + sep + urlencode([(TOKEN_KEY, token)], quote_via=quote, safe="")
+    return base + sep + urlencode([(TOKEN_KEY, "")], quote_via=quote, safe="")
 
 
 def _export_rows(session: Session, c: Campaign):
@@ -199,15 +201,17 @@ def export(session: Session, *, campaign: str, out: str) -> dict:
         raise invalid(f"the export is a .csv or .xlsx file, not {suffix or 'a file without a suffix'!r}", "e.g. --out ca-1.csv")
     c = find(session, campaign)
     tz = settings.shop_tz(session)
-    base = qr.validate_base_url(settings.get(session, "qr.base_url"))
+    prefix = link_prefix(settings.get(session, "qr.base_url"))
     rows = []
     for phone, name, code, product, sku, unit, at, staff, token in _export_rows(session, c):
-        rows.append((phone, name, code, product, sku, unit or "", local_date(at, tz).isoformat(), staff, link(base, token)))
+        # free text a spreadsheet could take for a formula gets a leading ' (phones, codes, dates, links cannot)
+        rows.append((phone, _csv_safe(name), code, _csv_safe(product), sku, unit or "", local_date(at, tz).isoformat(), staff,
+                     prefix + token))
     if suffix == ".csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(EXPORT_COLUMNS)
-        writer.writerows([tuple(_csv_safe(v) for v in r) for r in rows])
+        writer.writerows(rows)
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")  # a BOM: Excel then reads the Chinese names
         path = qr._write_atomic(out, lambda fh: fh.write(data))
     else:
@@ -217,25 +221,18 @@ def export(session: Session, *, campaign: str, out: str) -> dict:
 
 
 def _csv_safe(value: str) -> str:
-    from storectl.services.books.xlsx import is_dangerous
-
-    return "'" + value if is_dangerous(value) else value
+    return "'" + value if value.startswith(DANGEROUS_START) else value
 
 
 def _write_xlsx(fh, rows) -> None:  # noqa: ANN001
+    """One sheet, every cell a string cell: phones, IMEIs and codes stay text (no 1.38E+10)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("contacts")
     ws.append(list(EXPORT_COLUMNS))
     for r in rows:
-        cells = []
-        for v in r:
-            cell = WriteOnlyCell(ws, value=_csv_safe(v))
-            cell.number_format = "@"  # text: phones, IMEIs and codes keep their digits
-            cells.append(cell)
-        ws.append(cells)
+        ws.append(r)
     wb.save(fh)
 
 
