@@ -98,11 +98,10 @@ def create(
     product = lookup.product(session, sku) if sku else None
     shop = lookup.store(session, store) if store else None
     the_tag = clean_tag(tag) if tag else ""
-    tz = settings.shop_tz(session)
-    end = day_bounds(cutoff, cutoff, tz)[0][2]
+    if cutoff > settings.today(session):
+        raise invalid(f"the cut-off {cutoff.isoformat()} is in the future", "e.g. --bought-years 3")
+    end = day_bounds(cutoff, cutoff, settings.shop_tz(session))[0][2]  # the day after the cut-off, 00:00 shop time
     now = db.now_of(session)
-    if end > now:
-        raise invalid(f"the cut-off {cutoff.isoformat()} is not in the past", "e.g. --bought-years 3")
     rows = _audience(session, end=end, category=cat, product_id=product.id if product else None,
                      store_id=shop.id if shop else None, tag=the_tag)
     if not rows:
