@@ -11,6 +11,8 @@
 | qr sheet --staff | 200 staff | — | < 3 s |
 | sell with commission | two units to a member three referrals deep, five rules | the same sale without rules | ≤ 1.1× |
 | commission statement | a month of 100,000 commission lines | — | < 1 s |
+| campaign create | the audience among 1,000,000 sold units | — | < 2 s |
+| campaign export | 100,000 customers to a .csv | — | < 5 s |
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.crm import CAMPAIGN, EXPORT_AUDIENCE, campaign_shop
 from bench.generate import REPORT_PERIOD, STOCKIN_SKU, in_stock_codes
 from bench import commission
 from bench.harness import Figure
@@ -125,6 +128,20 @@ def figures(setup: Setup) -> list[Figure]:
             note="all eight sheets with charts; the floor writes only the Sales rows and the units-on-hand list, same columns and formats",
         ),
         *commission.figures(setup, storectl, skip=3 * (setup.runs + 2)),
+        Figure(
+            name=f"campaign create, {setup.units:,} units",
+            command=lambda run: storectl("campaign", "create", f"bench {run}", "--bought-before", "2026-10-31", "--category", "手机",
+                                         "--holdout", "10", "--json"),
+            max_seconds=2, env=big,
+            note="the audience of every customer whose latest phone was bought by 31 October, 10 % held out (issue 21)",
+        ),
+        Figure(
+            name=f"campaign export, {EXPORT_AUDIENCE:,} customers to .csv",
+            command=storectl("campaign", "export", CAMPAIGN, "--out", str(work / "campaign.csv"), "--json"),
+            prepare=lambda run: campaign_shop(setup.big, work),
+            max_seconds=5, env={"STORECTL_DB": str(work / "campaign.db")},
+            note="a copy of the large shop with 100,000 more customers in one campaign (built once, untimed; bench/crm.py)",
+        ),
         Figure(
             name="qr sheet --staff, 200 staff",
             command=storectl("qr", "sheet", "--staff", "--out", str(work / "staff.html"), "--json"),

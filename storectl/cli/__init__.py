@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "channel": ("storectl.cli.member", "channel_app", "Acquisition channels."),
     "partner": ("storectl.cli.partner", "app", "Partners who refer customers (异业合作)."),
     "commission": ("storectl.cli.commission", "app", "Commission (提成): rules, lines, statements, payouts."),
+    "campaign": ("storectl.cli.campaign", "app", "Old customers back: campaign audiences, export, clicks, report."),
+    "lead": ("storectl.cli.lead", "app", "Sales leads: add, follow up, list what is due."),
     "qr": ("storectl.cli.qr", "app", "QR codes for channels, staff and units; printable sheets."),
     "report": ("storectl.cli.report", "app", "Daily, staff, store, product and channel reports; month end."),
     "period": ("storectl.cli.report", "period_app", "Close and reopen accounting months."),

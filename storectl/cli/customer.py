@@ -39,17 +39,18 @@ def add(
 @app.command("list")
 def list_(
     group: Annotated[Optional[str], typer.Option("--group")] = None,
+    tag: Annotated[Optional[str], typer.Option("--tag", help="Only customers with this tag.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """List customers with their balances.
 
     Example: storectl customer list --group 批发
     """
-    from storectl.services.shop import catalogue
+    from storectl.services.crm import tags
 
     with guard(json_):
         with read() as s:
-            rows = catalogue.list_customers(s, group=group)
+            rows = tags.list_customers(s, group=group, tag=tag)
         emit(
             rows,
             json_,
@@ -70,11 +71,11 @@ def show(
 
     Example: storectl customer show C001
     """
-    from storectl.services.shop import catalogue
+    from storectl.services.crm import tags
 
     with guard(json_):
         with read() as s:
-            r = catalogue.show_customer(s, code)
+            r = tags.show_customer(s, code)
         emit(
             r,
             json_,
@@ -82,9 +83,45 @@ def show(
                 f"{r['code']}  {r['name']}", ["field", "value"],
                 [("phone", r["phone"] or ""), ("group", r["group"]), ("credit limit", money(r["credit_limit"])),
                  ("owes", money(r["balance"])), ("member", "yes" if r["member"] else "no"),
-                 ("level", r["level"] or ""), ("points", r["points"])],
+                 ("level", r["level"] or ""), ("points", r["points"]), ("tags", " ".join(r["tags"]))],
             ),
         )
+
+
+@app.command("tag")
+def tag(
+    code: Annotated[str, typer.Argument(help="Customer code or member phone.")],
+    tags_: Annotated[list[str], typer.Argument(metavar="TAG...", help="One or more tags, e.g. 老客户.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Put tags on a customer.
+
+    Example: storectl customer tag C002 老客户 换机意向
+    """
+    from storectl.services.crm import tags
+
+    with guard(json_):
+        with write() as s:
+            r = tags.tag(s, customer=code, tags=tags_)
+        emit(r, json_, lambda r: notice(f"{r['customer']}: {' '.join(r['tags'])}"))
+
+
+@app.command("untag")
+def untag(
+    code: Annotated[str, typer.Argument(help="Customer code or member phone.")],
+    tags_: Annotated[list[str], typer.Argument(metavar="TAG...", help="The tags to take off.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Take tags off a customer.
+
+    Example: storectl customer untag C002 换机意向
+    """
+    from storectl.services.crm import tags
+
+    with guard(json_):
+        with write() as s:
+            r = tags.untag(s, customer=code, tags=tags_)
+        emit(r, json_, lambda r: notice(f"{r['customer']}: {' '.join(r['tags']) or 'no tags'}"))
 
 
 @app.command("pay")

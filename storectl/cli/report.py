@@ -32,7 +32,7 @@ def _ranked_table(title: str, rows: list[dict], key: str, label: str, extra: tup
 
     top = max((cents_of(r["revenue"]) for r in rows), default=0)
     bar = console().width >= 125  # on a narrow terminal the figures need the room more than the bar
-    columns = ["#", key, label, "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra] + ([""] if bar else [])
+    columns = ["#", key, label, "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *[e.replace("_", " ") for e in extra]] + ([""] if bar else [])
     table(
         title,
         columns,
@@ -42,7 +42,7 @@ def _ranked_table(title: str, rows: list[dict], key: str, label: str, extra: tup
              *[r.get(e, "") for e in extra], *([_bar(r["revenue"], top)] if bar else []))
             for r in rows
         ],
-        right=["#", "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *extra],
+        right=["#", "sales", "units", "revenue", "cost", "profit", "margin", "avg ticket", *[e.replace("_", " ") for e in extra]],
         bar_last=bar,
     )
 
@@ -62,7 +62,7 @@ def _report(kind: str, period: Optional[str], store: Optional[str], json_: bool)
             else:
                 rows = reports.by_channel(s, p, store=store)
         titles = {
-            "staff": ("staff", "name", ("members",)),
+            "staff": ("staff", "name", ("members", "leads_won")),
             "stores": ("store", "name", ()),
             "products": ("sku", "name", ()),
             "channels": ("channel", "staff", ("members", "buyers")),

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from storectl.db import Database
 from storectl.errors import StoreError, invalid
+from storectl.demo import crm as crm_demo
 from storectl.demo.month import DAYS, FIRST, Month, moment, rows
 
 MONTH = f"{FIRST:%Y-%m}"
@@ -150,7 +151,9 @@ def _build_in(folder: Path, progress: Callable[[str], None]) -> dict:
     db = ClockedDatabase("sqlite:///" + str(folder / "store.db"), operator="E001")
     maintenance.init(db, shop_name=SHOP_NAME, timezone_name="Asia/Shanghai")
     db.ready = True
-    Month(db, data, progress).live()
+    month = Month(db, data, progress)
+    crm_demo.join(month)  # the old customers of 2020–2022 and November's campaign (SPEC §13)
+    month.live()
 
     # 1 December, 09:00: the accountant's month-end workbook, then the QR sheets for the counters
     db.at, db.operator = moment(FIRST + timedelta(days=DAYS), "09:00"), "E009"

@@ -36,6 +36,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "points": ("PointsEntry",),
     "checkin": ("CheckinRule", "Checkin", "CheckinPayout"),
     "commission": ("Partner", "MemberPartner", "CommissionRule", "CommissionPayout", "CommissionLine"),
+    "crm": ("CustomerTag", "Campaign", "CampaignMember", "Lead", "LeadNote", "LEAD_STATUSES"),
 }
 _HOME = {name: area for area, names in AREAS.items() for name in names}
 __all__ = sorted(_HOME)
@@ -67,6 +68,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from storectl.models.base import ROLES, UNIT_STATUSES, one_of  # noqa: F401
     from storectl.models.channel import Channel  # noqa: F401
     from storectl.models.checkin import Checkin, CheckinPayout, CheckinRule  # noqa: F401
+    from storectl.models.crm import LEAD_STATUSES, Campaign, CampaignMember, CustomerTag, Lead, LeadNote  # noqa: F401
     from storectl.models.customer import Customer  # noqa: F401
     from storectl.models.journal import Audit, DocCounter, Period  # noqa: F401
     from storectl.models.level import Level  # noqa: F401

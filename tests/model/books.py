@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from storectl.money import format_money as fm
 
 from .commission import CommissionBooks
+from .crm import CrmBooks
 
 TZ = ZoneInfo("Asia/Shanghai")
 REDEEM_RATE = 10  # points worth ¥1 (default)
@@ -266,7 +267,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books(CommissionBooks):
+class Books(CommissionBooks, CrmBooks):
     def __init__(self) -> None:
         self.now = local(SETUP_AT)
         self.counters: dict[str, int] = {}
@@ -527,6 +528,7 @@ class Books(CommissionBooks):
         if due:
             c.balance += due
         if c is not None:
+            self.crm_sale(c.phone, self.now)
             if points:
                 self.post_points(customer, "redeem", -points)
             if c.is_member and paid > 0:
@@ -657,10 +659,11 @@ class Books(CommissionBooks):
         for code, (name, store) in STAFF.items():
             mine = [f for f in facts if f.staff == code]
             members = sum(1 for c in joined if c.staff == code)
-            if not mine and not members:
+            won = self.leads_won(code, p)
+            if not mine and not members and not won:
                 continue
             out[code] = {"staff": code, "name": name, "store": store, **figures(*self._sum(mine, lambda f: f.sale)),
-                         "members": members}
+                         "members": members, "leads_won": won}
         return out
 
     def report_stores(self, p: Period) -> dict[str, dict]:

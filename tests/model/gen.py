@@ -134,6 +134,8 @@ def command(op: dict) -> list[str]:
         if op.get("staff"):
             cmd += ["--staff", op["staff"]]
         return cmd
+    if kind == "lead_add":
+        return ["lead", "add", op["phone"], "--owner", op["owner"]]
     raise ValueError(kind)
 
 
@@ -418,8 +420,14 @@ class History:
         return {"op": "member_add", "phone": phone, "name": self.c.pick(NAMES),
                 "channel": self.c.pick([None, *CHANNELS]), "staff": self.c.pick([None, *STAFF])}
 
+    def op_lead_add(self) -> dict | None:
+        """A lead (SPEC §13) for a customer with a phone, owned by one of the staff."""
+        phones = [c.phone for c in self.books.customers.values() if c.phone]
+        return {"op": "lead_add", "phone": self.c.pick(phones), "owner": self.c.pick(STAFF)} if phones else None
+
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
-               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1)]
+               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
+               ("op_lead_add", 1)]
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)

@@ -170,7 +170,7 @@ class Player:
     def check_answer(self, op: dict, got: dict, answer) -> None:  # noqa: ANN001
         kind = op["op"]
         where = f"{command_name(op)} ({op['at']})"
-        if kind in ("stock_in_units", "stock_in_qty", "stock_out", "send", "pay"):
+        if kind in ("stock_in_units", "stock_in_qty", "stock_out", "send", "pay", "lead_add"):
             self.check(where, got, {"id": answer})
             if kind == "stock_in_qty":
                 self.check(where, got, {"avg_cost": fm(self.books.avg[op["sku"]])})

@@ -115,20 +115,39 @@ def by_staff(session: Session, period: Period, *, store: str | None = None) -> l
         .group_by(Customer.staff_id)
         .subquery()
     )
+    won = _leads_won(start, end)
     query = (
-        select(Staff.code, Staff.name, Store.code, per.c.sales, per.c.units, per.c.revenue, per.c.cost, func.coalesce(members.c.members, 0))
+        select(Staff.code, Staff.name, Store.code, per.c.sales, per.c.units, per.c.revenue, per.c.cost, func.coalesce(members.c.members, 0),
+               func.coalesce(won.c.won, 0))
         .select_from(Staff)
         .join(Store, Store.id == Staff.store_id)
         .outerjoin(per, per.c.staff_id == Staff.id)
         .outerjoin(members, members.c.staff_id == Staff.id)
-        .where((per.c.staff_id.is_not(None)) | (members.c.members > 0))
+        .outerjoin(won, won.c.owner_id == Staff.id)
+        .where((per.c.staff_id.is_not(None)) | (members.c.members > 0) | (won.c.won > 0))
     )
     if store:
         query = query.where((per.c.staff_id.is_not(None)) | (Staff.store_id == _store_filter(session, store)))
     rows = []
-    for code, name, store_code, sales, units, revenue, cost, joined in session.execute(query):
-        rows.append({"staff": code, "name": name, "store": store_code, **_figures(sales or 0, units or 0, revenue or 0, cost or 0), "members": int(joined)})
+    for code, name, store_code, sales, units, revenue, cost, joined, leads_won in session.execute(query):
+        rows.append({"staff": code, "name": name, "store": store_code, **_figures(sales or 0, units or 0, revenue or 0, cost or 0),
+                     "members": int(joined), "leads_won": int(leads_won)})
     return _ranked(rows)
+
+
+def _leads_won(start: datetime, end: datetime):
+    """Leads (SPEC §13) that became won in [start, end), per owner. The table is named here, not
+    imported (`models.Lead` would define the sale line tables this report never needs)."""
+    from sqlalchemy import column, table
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    lead = table("lead", column("owner_id"), column("status"), column("closed_at", UTCDateTime()))
+    return (
+        select(lead.c.owner_id, func.count().label("won"))
+        .where(lead.c.status == "won", lead.c.closed_at >= start, lead.c.closed_at < end)
+        .group_by(lead.c.owner_id)
+        .subquery()
+    )
 
 
 def by_store(session: Session, period: Period) -> list[dict]:

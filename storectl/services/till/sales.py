@@ -270,6 +270,8 @@ def sell(
         _owe(session, buyer, settled.due)
     if buyer is not None:
         _reward(session, sale, buyer)
+        from storectl.services.crm.leads import won_by_sale  # the customer's leads (SPEC §13): won by this sale
+        won_by_sale(session, sale)
     session.add(sale)
     session.flush()
     commission.earn(session, sale)
