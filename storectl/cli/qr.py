@@ -1,4 +1,4 @@
-"""`storectl qr channel|staff|unit|sheet`: QR codes to print, save or show in the terminal.
+"""`storectl qr channel|staff|unit|service|sheet`: QR codes to print, save or show in the terminal.
 
 Output of one code:
 - `--json`: stdout is only `{"kind", "code", "payload", "path"}` (path null without --out);
@@ -98,6 +98,26 @@ def unit(
     from storectl.services.qr import qr_cards
 
     _one(lambda s: qr_cards.unit_code(s, code), out=out, show=show, json_=json_)
+
+
+@app.command("service")
+def service(
+    doc: Annotated[str, typer.Argument(metavar="SV-ID", help="The service ticket, e.g. SV-000001.")],
+    out: OutOpt = None,
+    show: ShowOpt = False,
+    json_: JsonOpt = False,
+) -> None:
+    """A service ticket's progress code for the customer (payload …?sv=TOKEN, unguessable).
+
+    Example: storectl qr service SV-000001 --out progress.png
+    """
+    from storectl.services.aftersales import tickets
+
+    def find(s) -> dict:  # noqa: ANN001
+        found = tickets.qr_payload(s, doc)
+        return {"kind": "service", "code": found["id"], "payload": found["payload"], "path": None}
+
+    _one(find, out=out, show=show, json_=json_)
 
 
 @app.command("sheet")

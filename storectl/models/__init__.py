@@ -35,6 +35,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "returns": ("SaleReturn", "ReturnLine", "Payment"),
     "points": ("PointsEntry",),
     "checkin": ("CheckinRule", "Checkin", "CheckinPayout"),
+    "aftersales": ("ServiceTicket", "ServiceStep", "ServiceCost"),
 }
 _HOME = {name: area for area, names in AREAS.items() for name in names}
 __all__ = sorted(_HOME)
@@ -65,6 +66,7 @@ def load_all():  # noqa: ANN201
 if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from storectl.models.base import ROLES, UNIT_STATUSES, one_of  # noqa: F401
     from storectl.models.channel import Channel  # noqa: F401
+    from storectl.models.aftersales import ServiceCost, ServiceStep, ServiceTicket  # noqa: F401
     from storectl.models.checkin import Checkin, CheckinPayout, CheckinRule  # noqa: F401
     from storectl.models.customer import Customer  # noqa: F401
     from storectl.models.journal import Audit, DocCounter, Period  # noqa: F401
