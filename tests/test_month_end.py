@@ -319,8 +319,8 @@ def test_a_reader_that_does_not_recalculate_finds_every_figure_equal_to_the_json
     road, road_total = _table(sheets["Transfers"])
     assert (road_total["数量 Qty"], _yuan(road_total["成本 Cost"])) == (1, "7200.00")
 
-    summary = {row[0].split(" ")[0]: row[1] for row in sheets["Summary"][4:14]}
-    assert len(summary) == 10 and "" not in summary.values()
+    summary = {row[0].split(" ")[0]: row[1] for row in sheets["Summary"][4:15]}
+    assert len(summary) == 11 and "" not in summary.values()
     assert (_yuan(summary["销售额"]), _yuan(summary["成本"]), _yuan(summary["毛利"])) == (
         result["revenue"], result["cost"], result["profit"])
     assert _pct(summary["毛利率"]) == "17.2"  # 2853 / 16577 = 17.21 %
@@ -329,7 +329,7 @@ def test_a_reader_that_does_not_recalculate_finds_every_figure_equal_to_the_json
     assert (summary["在途"], _yuan(summary["在途成本"])) == (1, "7200.00")
     assert _yuan(summary["积分负债"]) == _yuan(pts_total["负债 Liability"])
     stores = {r["store"]: r for r in ok("report", "stores", "-p", "2026-11", env=env)}
-    table = [row for row in sheets["Summary"][16:] if row and row[0]]
+    table = [row for row in sheets["Summary"][17:] if row and row[0]]
     assert {row[0].split(" ")[0]: (_yuan(row[1]), _yuan(row[3]), _yuan(row[4])) for row in table} == {
         k: (r["revenue"], r["cost"], r["profit"]) for k, r in stores.items()}
 

@@ -390,6 +390,7 @@ def _timeline(r: dict) -> None:
         history.add_column("customer", min_width=4)
         history.add_column("price", justify="right", no_wrap=True)
     for h in r["history"]:
-        row = [when(h["at"]), KIND_WORDS.get(h["kind"], h["kind"].replace("_", " ")), h["doc"], _route(h["from"], h["to"]), h["operator"]]
+        row = [when(h["at"]), KIND_WORDS.get(h["kind"], h["kind"].replace("_", " ")), h["doc"],
+               _route(h["to"], None) if h["kind"] == "faulty_out" else _route(h["from"], h["to"]), h["operator"]]
         history.add_row(*row, *([h["customer"] or "", money(h["price"])] if sales else []))
     print_wide(history)

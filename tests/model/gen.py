@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 from storectl.money import format_money as fm
 
+from . import aftersales
+from .aftersales import service_command
 from .books import (
     CHANNELS,
     CHECKIN_RULES,
@@ -123,6 +125,8 @@ def command(op: dict) -> list[str]:
         return ["customer", "pay", op["customer"], fm(op["amount"]), "--method", op.get("method", "transfer")]
     if kind == "checkin":
         return ["member", "checkin", op["phone"]]
+    if kind.startswith("service_"):
+        return service_command(op)
     if kind == "member_add":
         cmd = ["member", "add", op["phone"], "--name", op["name"]]
         if op.get("channel"):
@@ -377,7 +381,7 @@ class History:
         return op
 
     def op_return(self) -> dict | None:
-        open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines)]
+        open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines) and self.books.returnable(s)]
         if not open_:
             return None
         sale = self.c.pick(open_)
@@ -415,7 +419,7 @@ class History:
                 "channel": self.c.pick([None, *CHANNELS]), "staff": self.c.pick([None, *STAFF])}
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
-               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1)]
+               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1)] + aftersales.WEIGHTS
 
     def step(self, *, december: bool = False) -> dict:
         at = self.advance(december)
@@ -431,7 +435,7 @@ class History:
             name = self.c.pick(kinds)
             # check-ins are per shop day: the model needs the op's day
             self.books.tick(at)
-            op = getattr(self, name)()
+            op = getattr(self, name)() if hasattr(self, name) else getattr(aftersales, name)(self)
             if op is not None:
                 break
             kinds = [k for k in kinds if k != name] or ["op_stock_in"]

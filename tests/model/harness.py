@@ -187,7 +187,7 @@ class Player:
                     "points_unrecovered": answer["points_unrecovered"],
                     "lines": [{"sku": s, "unit": u, "qty": q, "amount": fm(a), "cost": fm(c)} for s, u, q, a, c in answer["lines"]]}
             self.check(where, got, want)
-        elif kind == "checkin":
+        elif kind == "checkin" or kind.startswith("service_"):
             self.check(where, got, answer)
 
     # --- the books at the end -------------------------------------------------------------
@@ -360,6 +360,7 @@ class Player:
             "on the road B12": round(ev.value("Summary", "B12")),
             "cost on the road B13": fm(round(ev.value("Summary", "B13") * 100)),
             "points liability B14": fm(round(ev.value("Summary", "B14") * 100)),
+            "warranty cost B15": fm(round(ev.value("Summary", "B15") * 100)),
         }
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
         self.check("workbook Summary", summary, {
@@ -370,10 +371,13 @@ class Player:
             "on the road B12": sum(q for _, _, q, _ in want["on_road"]),
             "cost on the road B13": fm(sum(c for _, _, _, c in want["on_road"])),
             "points liability B14": fm(sum(r["closing"] for r in want["points"].values()) * 10),
+            "warranty cost B15": fm(want["service"]["cost"]),
         })
+        service = data_rows(wb["Service"], 1)
+        self.check("workbook Service", {"rows": len(service), "cost": sum(cents(r[9]) for r in service)}, want["service"])
         ws = wb["Summary"]
         stores = {}
-        for row in ws.iter_rows(min_row=17, values_only=True):
+        for row in ws.iter_rows(min_row=18, values_only=True):
             if not row or not row[0]:
                 break
             stores[row[0].split(" ")[0]] = {"revenue": fm(cents(row[1])), "cost": fm(cents(row[3]))}

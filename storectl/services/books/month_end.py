@@ -441,7 +441,7 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", transfers.total("数量 Qty"), None),
         ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
         ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
-        ("保修成本 Warranty cost (in the cost above)", f"={service.ref('保修成本 Warranty cost')}", service.total("保修成本 Warranty cost"), money_style),
+        ("保修成本 Warranty cost", f"={service.ref('保修成本 Warranty cost')}", service.total("保修成本 Warranty cost"), money_style),
     ]
     store_labels = [f"{r['store']} {r['name']}" for r in store_rows]
     # every label fits its column (CJK characters count two); the money columns fit ¥99,999,999.99
