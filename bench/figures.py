@@ -4,6 +4,7 @@
 |---|---|---|---|
 | stock in | 100,000 tablet serials from a .txt into an empty shop | sqlite3 executemany of unit + unit_code + movement | < 4 s and ≤ 5× |
 | sn show | one unit among 1,000,000 | a bare SQLModel script selecting one unit by code | ≤ 1.25× |
+| warranty | one sold unit among 1,000,000 | `sn show` of the same unit | ≤ 1.25× |
 | sell | two units, cash, among 1,000,000 | the same bare SQLModel script | ≤ 1.5× |
 | --help | root help | a bare Typer app with 10 commands | ≤ 1.5× |
 | report staff | a month of 1,000,000 sale lines | the same GROUP BY in python's sqlite3 | < 1 s |
@@ -76,6 +77,7 @@ def figures(setup: Setup) -> list[Figure]:
     # distinct in-stock units at SZ01 for every run: sell takes two per run, sn show one
     pool = in_stock_codes(setup.big, "SZ01", 3 * (setup.runs + 2))
     sell_codes, show_codes = pool[: 2 * (setup.runs + 2)], pool[2 * (setup.runs + 2):]
+    sold_codes = in_stock_codes(setup.big, "SZ01", setup.runs + 2, status="sold")
     stockin_db, floor_db = work / "stockin.db", work / "stockin-floor.db"
     return [
         Figure(
@@ -96,6 +98,13 @@ def figures(setup: Setup) -> list[Figure]:
             floor=lambda run: [PY, str(FLOORS / "sqlmodel_lookup.py"), str(setup.big), show_codes[run % len(show_codes)]],
             target_ratio=1.25, env=big,
             note="a different in-stock unit each run; the floor defines two SQLModel tables and selects the unit by code",
+        ),
+        Figure(
+            name=f"warranty, {setup.units:,} units",
+            command=lambda run: storectl("warranty", sold_codes[run % len(sold_codes)], "--json"),
+            floor=lambda run: storectl("sn", "show", sold_codes[run % len(sold_codes)], "--json"),
+            target_ratio=1.25, env=big,
+            note="a different sold unit each run (after-sales, issue 19); the floor is `sn show` of the same unit",
         ),
         Figure(
             name=f"sell 2 units, {setup.units:,} units",

@@ -324,7 +324,7 @@ def test_the_workbook_has_a_commission_sheet_and_the_summary_equals_it_after_rec
         ("RT-000001", "E002", "seller", Decimal("-179.98")), ("RT-000001", PHONES[0], "ref1", Decimal("-30.00"))])
     total = [r for r in rows if r[0] == "合计 Total"][0]
     assert Decimal(str(total[8])).quantize(Decimal("0.01")) == Decimal("179.98")
-    summary = {str(r[0]).split(" ")[0]: r[1] for r in wb["Summary"].iter_rows(min_row=5, max_row=16, values_only=True) if r[0]}
+    summary = {str(r[0]).split(" ")[0]: r[1] for r in wb["Summary"].iter_rows(min_row=5, max_row=20, values_only=True) if r[0]}
     assert Decimal(str(summary["佣金"])).quantize(Decimal("0.01")) == Decimal("179.98")
     profit = Decimal(str(summary["毛利"])) - Decimal("179.98")
     assert Decimal(str(summary["佣金后利润"])).quantize(Decimal("0.01")) == profit.quantize(Decimal("0.01"))

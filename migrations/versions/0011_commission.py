@@ -7,7 +7,7 @@ line earns positive lines, a return writes negative ones; paid when a payout nam
 `commission_payout` (CP-).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 11:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "campaign": ("storectl.cli.campaign", "app", "Old customers back: campaign audiences, export, clicks, report."),
     "lead": ("storectl.cli.lead", "app", "Sales leads: add, follow up, list what is due."),
     "qr": ("storectl.cli.qr", "app", "QR codes for channels, staff and units; printable sheets."),
+    "warranty": ("storectl.cli.warranty", "app", "Whether a unit is under warranty, by any of its codes."),
+    "service": ("storectl.cli.service", "app", "After-sales service tickets: open, repair, exchange, close, rate."),
     "report": ("storectl.cli.report", "app", "Daily, staff, store, product and channel reports; month end."),
     "period": ("storectl.cli.report", "period_app", "Close and reopen accounting months."),
     "audit": ("storectl.cli.setup", "audit_app", "The append-only log of who changed what."),

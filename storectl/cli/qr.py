@@ -1,4 +1,4 @@
-"""`storectl qr channel|staff|unit|sheet`: QR codes to print, save or show in the terminal.
+"""`storectl qr channel|staff|unit|service|sheet`: QR codes to print, save or show in the terminal.
 
 Output of one code:
 - `--json`: stdout is only `{"kind", "code", "payload", "path"}` (path null without --out);
@@ -103,6 +103,9 @@ def unit(
 @app.command("partner")
 def partner(
     code: Annotated[str, typer.Argument(help="Partner code, e.g. P-WY01.")],
+@app.command("service")
+def service(
+    doc: Annotated[str, typer.Argument(metavar="SV-ID", help="The service ticket, e.g. SV-000001.")],
     out: OutOpt = None,
     show: ShowOpt = False,
     json_: JsonOpt = False,
@@ -114,6 +117,17 @@ def partner(
     from storectl.services.qr import qr_cards
 
     _one(lambda s: qr_cards.partner_code(s, code), out=out, show=show, json_=json_)
+    """A service ticket's progress code for the customer (payload …?sv=TOKEN, unguessable).
+
+    Example: storectl qr service SV-000001 --out progress.png
+    """
+    from storectl.services.aftersales import tickets
+
+    def find(s) -> dict:  # noqa: ANN001
+        found = tickets.qr_payload(s, doc)
+        return {"kind": "service", "code": found["id"], "payload": found["payload"], "path": None}
+
+    _one(find, out=out, show=show, json_=json_)
 
 
 @app.command("sheet")

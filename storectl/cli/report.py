@@ -127,6 +127,22 @@ def commission(period: PeriodOpt = None, json_: JsonOpt = False) -> None:
             [(r["earner"], r["name"], r["role"], r["lines"], money(r["base"]), money(r["amount"])) for r in rows],
             right=["lines", "base", "amount"],
         ))
+def service(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = False) -> None:
+    """After-sales per store and technician: opened, closed, median hours, warranty share and cost, revenue, rating.
+
+    Example: storectl report service -p 2026-11
+    """
+    from storectl.services.aftersales import service_reports
+
+    with guard(json_):
+        with read() as s:
+            result = service_reports.report(s, period=period, store=store)
+        emit(result, json_, lambda r: table(
+            f"service · {r['period']}", ["store", "tech", "opened", "closed", "hours", "warr%", "warr cost", "revenue", "rating"],
+            [[x["store"], x["technician"] or "—", x["opened"], x["closed"], "" if x["median_hours"] is None else x["median_hours"],
+              x["under_warranty_pct"] or "", money(x["warranty_cost"]), money(x["service_revenue"]),
+              "" if x["avg_rating"] is None else x["avg_rating"]] for x in r["rows"]],
+            right=("opened", "closed", "hours", "warr%", "warr cost", "revenue", "rating")))
 
 
 @app.command()

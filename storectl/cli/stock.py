@@ -208,6 +208,23 @@ def stock_out(
         ))
 
 
+@app.command("repair")
+def stock_repair(
+    code: Annotated[str, typer.Argument(help="Any of the faulty unit's codes.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Put a faulty unit (back from a service exchange) into stock again, repaired.
+
+    Example: storectl stock repair 356938035643809
+    """
+    from storectl.services.aftersales import faulty
+
+    with guard(json_):
+        with write() as s:
+            result = faulty.repair(s, code=code)
+        emit(result, json_, lambda r: notice(f"{r['unit']} repaired: in stock at {r['store']} (cost {money(r['cost'])}, {r['ticket']})"))
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -336,6 +353,11 @@ def sn_show(
         emit(result, json_, _timeline)
 
 
+# after-sales movements in a clerk's words (services/aftersales)
+KIND_WORDS = {"exchange_in": "exchanged back faulty", "exchange_out": "given on exchange", "service_part": "used as a part",
+              "repair": "repaired", "faulty_out": "faulty to supplier"}
+
+
 def _route(src: str | None, dst: str | None) -> str:
     """Where a movement took the unit, as a clerk says it: SZ01 → SZ02, into SZ01, out of SZ01."""
     if src and dst:
@@ -368,6 +390,7 @@ def _timeline(r: dict) -> None:
         history.add_column("customer", min_width=4)
         history.add_column("price", justify="right", no_wrap=True)
     for h in r["history"]:
-        row = [when(h["at"]), h["kind"].replace("_", " "), h["doc"], _route(h["from"], h["to"]), h["operator"]]
+        row = [when(h["at"]), KIND_WORDS.get(h["kind"], h["kind"].replace("_", " ")), h["doc"],
+               _route(h["to"], None) if h["kind"] == "faulty_out" else _route(h["from"], h["to"]), h["operator"]]
         history.add_row(*row, *([h["customer"] or "", money(h["price"])] if sales else []))
     print_wide(history)

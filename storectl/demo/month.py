@@ -261,6 +261,7 @@ class Month:
     def plan_story(self, day: date) -> None:
         """The scripted events: the points sale and its return, trade and company orders, a faulty phone,
         a member who spends their way to 金卡, the stock-take, the points-expiry cron job."""
+        from storectl.demo.aftersales import plan as plan_aftersales
         from storectl.services.stock import counting
         from storectl.services.loyalty import points
         from storectl.services.till import returns
@@ -293,6 +294,7 @@ class Month:
             self.plan(day, "21:40", self.manager["SZ02"], "stock count", lambda s: counting.count(s, store="SZ02", items=self.count_scan(s, "SZ02"), apply=True))
         if n == DAYS:  # the nightly cron job (points live 12 months: nothing is old enough yet)
             self.plan(day, "23:50", self.manager["SZ01"], "points expire", points.expire)
+        plan_aftersales(self, day)  # a week of after-sales (storectl/demo/aftersales.py)
 
     # --- the shelves ----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ of that history which `db check` proves agree with it.
 
 One module per area, each defining a few tables. `from storectl.models import Unit` works as if
 they were one module, but only the area that holds `Unit` is imported: defining a SQLModel table
-costs ~5 ms, and a lookup such as `sn show` needs 12 of the 31 (see bench/, issue #10). Code that
+costs ~5 ms, and a lookup such as `sn show` needs 12 of the 34 (see bench/, issue #10). Code that
 needs the whole metadata (Alembic, `db check`) calls `load_all()`.
 """
 
@@ -37,6 +37,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "checkin": ("CheckinRule", "Checkin", "CheckinPayout"),
     "commission": ("Partner", "MemberPartner", "CommissionRule", "CommissionPayout", "CommissionLine"),
     "crm": ("CustomerTag", "Campaign", "CampaignMember", "Lead", "LeadNote", "LEAD_STATUSES"),
+    "aftersales": ("ServiceTicket", "ServiceStep", "ServiceCost"),
 }
 _HOME = {name: area for area, names in AREAS.items() for name in names}
 __all__ = sorted(_HOME)
@@ -67,6 +68,7 @@ def load_all():  # noqa: ANN201
 if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from storectl.models.base import ROLES, UNIT_STATUSES, one_of  # noqa: F401
     from storectl.models.channel import Channel  # noqa: F401
+    from storectl.models.aftersales import ServiceCost, ServiceStep, ServiceTicket  # noqa: F401
     from storectl.models.checkin import Checkin, CheckinPayout, CheckinRule  # noqa: F401
     from storectl.models.crm import LEAD_STATUSES, Campaign, CampaignMember, CustomerTag, Lead, LeadNote  # noqa: F401
     from storectl.models.customer import Customer  # noqa: F401

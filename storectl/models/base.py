@@ -29,10 +29,12 @@ UNIT_STATUSES = (
     "lost",
     "supplier_returned",
     "internal_use",
+    "faulty",  # came back on a service exchange (services/aftersales); repaired or sent back to the supplier
 )
 ROLES = ("clerk", "manager", "accountant")
 # The stock ledger's movement kinds (services/stock/kinds.Kind carries their directions).
-MOVEMENT_KINDS = ("in", "out", "count", "sale", "return", "transfer_send", "transfer_receive", "transfer_cancel")
+MOVEMENT_KINDS = ("in", "out", "count", "sale", "return", "transfer_send", "transfer_receive", "transfer_cancel",
+                  "service_part", "exchange_in", "exchange_out", "repair", "faulty_out")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

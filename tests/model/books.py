@@ -27,6 +27,7 @@ from storectl.money import format_money as fm
 
 from .commission import CommissionBooks
 from .crm import CrmBooks
+from .aftersales import AfterSales
 
 TZ = ZoneInfo("Asia/Shanghai")
 REDEEM_RATE = 10  # points worth ¥1 (default)
@@ -81,7 +82,7 @@ class Unit:
     sku: str
     cost: int
     store: str
-    status: str = "in_stock"  # in_stock, in_transit, sold, internal_use
+    status: str = "in_stock"  # in_stock, in_transit, sold, internal_use, faulty (after-sales)
 
     @property
     def first(self) -> str:
@@ -202,7 +203,7 @@ def margin_pct(revenue: int, cost: int) -> str | None:
     if revenue <= 0:
         return None
     pct = (Decimal(revenue - cost) * 100 / Decimal(revenue)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{pct:.1f}"
+    return f"{abs(pct) if pct.is_zero() else pct:.1f}"  # a loss under 0.05 % shows 0.0, not -0.0
 
 
 def avg_ticket(revenue: int, sales: int) -> str:
@@ -267,7 +268,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books(CommissionBooks, CrmBooks):
+class Books(AfterSales, CommissionBooks, CrmBooks):
     def __init__(self) -> None:
         self.now = local(SETUP_AT)
         self.counters: dict[str, int] = {}
@@ -678,7 +679,7 @@ class Books(CommissionBooks, CrmBooks):
     def report_products(self, p: Period) -> dict[str, dict]:
         facts = self._facts(p)
         out = {}
-        for sku, prod in PRODUCTS.items():
+        for sku, prod in {**PRODUCTS, **self.extra_products()}.items():
             mine = [f for f in facts if f.sku == sku]
             if mine:
                 out[sku] = {"sku": sku, "name": prod[0], "category": prod[2], **figures(*self._sum(mine, lambda f: f.sale))}
@@ -853,4 +854,5 @@ class Books(CommissionBooks, CrmBooks):
             "on_road": snap["on_road"],
             "points": points,
             "stores": self.report_stores(p),
+            "service": self.service_figures(start, end),
         }

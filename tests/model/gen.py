@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from storectl.money import format_money as fm
 
 from . import commission
+from . import aftersales
+from .aftersales import service_command
 from .books import (
     CHANNELS,
     CHECKIN_RULES,
@@ -125,6 +127,8 @@ def command(op: dict) -> list[str]:
         return ["customer", "pay", op["customer"], fm(op["amount"]), "--method", op.get("method", "transfer")]
     if kind == "checkin":
         return ["member", "checkin", op["phone"]]
+    if kind.startswith("service_"):
+        return service_command(op)
     if kind == "commission_pay":
         return ["commission", "pay", op["earner"], "--method", op["method"]]
     if kind == "member_add":
@@ -383,7 +387,7 @@ class History:
         return op
 
     def op_return(self) -> dict | None:
-        open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines)]
+        open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines) and self.books.returnable(s)]
         if not open_:
             return None
         sale = self.c.pick(open_)
@@ -427,7 +431,7 @@ class History:
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
                ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
-               ("op_lead_add", 1)]
+               ("op_lead_add", 1)] + aftersales.WEIGHTS
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)
@@ -446,7 +450,7 @@ class History:
             name = self.c.pick(kinds)
             # check-ins are per shop day: the model needs the op's day
             self.books.tick(at)
-            op = getattr(self, name)()
+            op = getattr(self, name)() if hasattr(self, name) else getattr(aftersales, name)(self)
             if op is not None:
                 break
             kinds = [k for k in kinds if k != name] or ["op_stock_in"]

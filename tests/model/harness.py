@@ -188,7 +188,7 @@ class Player:
                     "points_unrecovered": answer["points_unrecovered"],
                     "lines": [{"sku": s, "unit": u, "qty": q, "amount": fm(a), "cost": fm(c)} for s, u, q, a, c in answer["lines"]]}
             self.check(where, got, want)
-        elif kind in ("checkin", "commission_pay"):
+        elif kind in ("checkin", "commission_pay") or kind.startswith("service_"):
             self.check(where, got, answer)
 
     # --- the books at the end -------------------------------------------------------------
@@ -362,8 +362,9 @@ class Player:
             "on the road B12": round(ev.value("Summary", "B12")),
             "cost on the road B13": fm(round(ev.value("Summary", "B13") * 100)),
             "points liability B14": fm(round(ev.value("Summary", "B14") * 100)),
-            "commission B15": fm(round(ev.value("Summary", "B15") * 100)),
-            "profit after commission B16": fm(round(ev.value("Summary", "B16") * 100)),
+            "warranty cost B15": fm(round(ev.value("Summary", "B15") * 100)),
+            "commission B16": fm(round(ev.value("Summary", "B16") * 100)),
+            "profit after commission B17": fm(round(ev.value("Summary", "B17") * 100)),
         }
         expense = self.books.commission_month(*commission.month_bounds())
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
@@ -375,12 +376,15 @@ class Player:
             "on the road B12": sum(q for _, _, q, _ in want["on_road"]),
             "cost on the road B13": fm(sum(c for _, _, _, c in want["on_road"])),
             "points liability B14": fm(sum(r["closing"] for r in want["points"].values()) * 10),
-            "commission B15": fm(expense),
-            "profit after commission B16": fm(int(total["profit"].replace(".", "")) - expense),
+            "warranty cost B15": fm(want["service"]["cost"]),
+            "commission B16": fm(expense),
+            "profit after commission B17": fm(int(total["profit"].replace(".", "")) - expense),
         })
+        service = data_rows(wb["Service"], 1)
+        self.check("workbook Service", {"rows": len(service), "cost": sum(cents(r[9]) for r in service)}, want["service"])
         ws = wb["Summary"]
         stores = {}
-        for row in ws.iter_rows(min_row=19, values_only=True):  # under the 12 figures (commission: B15, B16)
+        for row in ws.iter_rows(min_row=20, values_only=True):  # under the figures (warranty B15, commission B16, B17)
             if not row or not row[0]:
                 break
             stores[row[0].split(" ")[0]] = {"revenue": fm(cents(row[1])), "cost": fm(cents(row[3]))}

@@ -9,18 +9,21 @@ money on a sale (a service charge, a coupon, warranty cost) joins this union as 
 Columns: kind ("sale" / "return"), at, doc_id, doc_no, line_order, line_id, sale_id, store_id,
 staff_id, product_id, customer_id, channel_id, unit_id, qty, price, revenue, cost, ticket (1 on
 a sale's first line: each sale counted once), is_sale; and `day` when counted by shop day.
+Kind "service" rows are after-sales warranty cost (see `_warranty_costs`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, literal, select, union_all
+from sqlalchemy import Integer, and_, case, cast, literal, null, select, union_all
 
 
-def signed_lines(*, start: datetime | None = None, end: datetime | None = None, store_id: int | None = None, days=None):  # noqa: ANN001
+def signed_lines(*, start: datetime | None = None, end: datetime | None = None, store_id: int | None = None, days=None,  # noqa: ANN001
+                 service: bool = True):
     """The UNION ALL of sale and return lines dated in [start, end) (or joined to `days`, a
-    (day, lo, hi) CTE of shop days with their UTC bounds, which adds a `day` column)."""
+    (day, lo, hi) CTE of shop days with their UTC bounds, which adds a `day` column), and the
+    after-sales warranty cost (`service=False` only for a schema from before it, in migrations)."""
     # imported here: `report staff` reads the daily totals and never needs the line tables defined
     from storectl.models import ReturnLine, Sale, SaleLine, SaleReturn
 
@@ -41,13 +44,32 @@ def signed_lines(*, start: datetime | None = None, end: datetime | None = None, 
         -ReturnLine.cost_cents, literal(0), literal(0),
     ).select_from(ReturnLine).join(SaleReturn, SaleReturn.id == ReturnLine.return_id).join(
         SaleLine, SaleLine.id == ReturnLine.sale_line_id).join(Sale, Sale.id == SaleLine.sale_id)
+    serviced = _warranty_costs()
     if days is not None:
+        serviced = serviced.add_columns(days.c.day).join(days, and_(serviced.selected_columns.at >= days.c.lo, serviced.selected_columns.at < days.c.hi))
         sold = sold.add_columns(days.c.day.label("day")).join(days, and_(Sale.at >= days.c.lo, Sale.at < days.c.hi))
         returned = returned.add_columns(days.c.day).join(days, and_(SaleReturn.at >= days.c.lo, SaleReturn.at < days.c.hi))
     if start is not None:
         sold, returned = sold.where(Sale.at >= start), returned.where(SaleReturn.at >= start)
+        serviced = serviced.where(serviced.selected_columns.at >= start)
     if end is not None:
         sold, returned = sold.where(Sale.at < end), returned.where(SaleReturn.at < end)
+        serviced = serviced.where(serviced.selected_columns.at < end)
     if store_id is not None:
         sold, returned = sold.where(Sale.store_id == store_id), returned.where(Sale.store_id == store_id)
-    return union_all(sold, returned).subquery("facts")
+        serviced = serviced.where(serviced.selected_columns.store_id == store_id)
+    return (union_all(sold, returned, serviced) if service else union_all(sold, returned)).subquery("facts")
+
+
+def _warranty_costs():  # noqa: ANN202
+    """After-sales warranty cost (services/aftersales): revenue 0, the cost booked, no units, on the
+    day it was booked, in the ticket's store, for the staff member who opened the ticket."""
+    from storectl.models import ServiceCost, ServiceTicket
+
+    c = ServiceCost.__table__.c
+    return select(
+        literal("service").label("kind"), c.at.label("at"), ServiceTicket.id, ServiceTicket.doc_no,
+        c.id, c.id, cast(null(), Integer), c.store_id.label("store_id"), c.staff_id, c.product_id,
+        cast(null(), Integer), cast(null(), Integer), c.unit_id,
+        literal(0), literal(0), literal(0), c.cost_cents, literal(0), literal(0),
+    ).select_from(ServiceCost.__table__).join(ServiceTicket, ServiceTicket.id == c.ticket_id).where(c.warranty == True)  # noqa: E712

@@ -1,4 +1,4 @@
-"""The month-end workbook: Summary, Sales, Staff, Products, Receivables, Inventory, Points, Transfers.
+"""The month-end workbook: Summary, Sales, Staff, Products, Receivables, Inventory, Points, Transfers, Service.
 
 Written from one read snapshot, streamed (write-only openpyxl), into a temporary file that is
 renamed over the target only when complete: a killed export never leaves half a workbook.
@@ -38,7 +38,7 @@ from storectl.services.books.xlsx import (
     start_sheet,
 )
 
-SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Commission")
+SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Service", "Commission")
 
 
 def resolve_month(session: Session, text: str | None) -> Period:
@@ -240,11 +240,13 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     points = books.points_sheet(session, wb, start, end)
     progress("Transfers")
     transfers = books.transfers_sheet(session, wb, end, tz)
+    progress("Service")
+    service = books.service_sheet(session, wb, start, end, tz)
     progress("Commission")
     commission = month_end_commission.commission_sheet(session, wb, start, end, tz)
     progress("Summary")
     totals = reports.totals(session, period)
-    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, commission)
+    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, service, commission)
     title = f"{settings.get(session, 'shop.name')} · 月结 {period.label}"
     for ws in wb.worksheets:  # printed on every page: the shop, the period and the sheet
         page_header(ws, title)
@@ -400,7 +402,7 @@ def sheet_col(i: int) -> str:
 # --- Summary -------------------------------------------------------------------------------
 
 
-def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, commission) -> None:  # noqa: ANN001
+def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, service, commission) -> None:  # noqa: ANN001
     """The figures (each a formula over a detail sheet's totals, with its value), the stores table
     and its chart under them: laid out to print on one A4 page, portrait."""
     from openpyxl.cell import WriteOnlyCell
@@ -442,10 +444,11 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", transfers.total("数量 Qty"), None),
         ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
         ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
-        # rows 15 and 16 (issue 20): commission expense from the Commission sheet, and the profit after it
+        ("保修成本 Warranty cost", f"={service.ref('保修成本 Warranty cost')}", service.total("保修成本 Warranty cost"), money_style),
+        # rows 16 and 17 (issue 20): commission expense from the Commission sheet, and the profit after it
         ("佣金 Commission expense", f"={commission.ref(month_end_commission.AMOUNT)}",
          commission.total(month_end_commission.AMOUNT), money_style),
-        ("佣金后利润 Profit after commission", "=B7-B15", revenue - cost - commission.total(month_end_commission.AMOUNT),
+        ("佣金后利润 Profit after commission", "=B7-B16", revenue - cost - commission.total(month_end_commission.AMOUNT),
          money_style),
     ]
     store_labels = [f"{r['store']} {r['name']}" for r in store_rows]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, column, delete, func, insert, select, update, values
+from sqlalchemy import Date, case, column, delete, func, insert, select, union_all, update, values
 from sqlmodel import Session
 
 from storectl.models import SalesDay, Setting, Staff, Store
@@ -57,13 +57,21 @@ def _record_zone(conn, name: str) -> None:  # noqa: ANN001
 # --- counting from the lines --------------------------------------------------------------------
 
 
-def _day_chunks(conn, tz: ZoneInfo) -> list[list[tuple]]:  # noqa: ANN001
-    """The local days from the first sale or return to the last, with their UTC bounds, in chunks."""
-    from storectl.models import Sale, SaleReturn
+def _has_service(conn) -> bool:  # noqa: ANN001
+    """Whether the schema has after-sales costs yet (a migration before 0010 recounts without them)."""
+    from sqlalchemy import inspect
 
-    spans = conn.execute(
-        select(func.min(Sale.at), func.max(Sale.at)).union_all(select(func.min(SaleReturn.at), func.max(SaleReturn.at)))
-    ).all()
+    return inspect(conn).has_table("service_cost")
+
+
+def _day_chunks(conn, tz: ZoneInfo, service: bool = True) -> list[list[tuple]]:  # noqa: ANN001
+    """The local days from the first sale, return or warranty cost to the last, with their UTC bounds, in chunks."""
+    from storectl.models import Sale, SaleReturn, ServiceCost
+
+    spans = [select(func.min(Sale.at), func.max(Sale.at)), select(func.min(SaleReturn.at), func.max(SaleReturn.at))]
+    if service:
+        spans.append(select(func.min(ServiceCost.at), func.max(ServiceCost.at)))
+    spans = conn.execute(union_all(*spans)).all()
     moments = [moment for span in spans for moment in span if moment is not None]
     if not moments:
         return []
@@ -71,14 +79,14 @@ def _day_chunks(conn, tz: ZoneInfo) -> list[list[tuple]]:  # noqa: ANN001
     return [days[i : i + CHUNK_DAYS] for i in range(0, len(days), CHUNK_DAYS)]
 
 
-def counted(days: list[tuple]):
+def counted(days: list[tuple], service: bool = True):
     """SELECT day, store_id, staff_id, sales, tickets, units, revenue_cents, cost_cents recounted
     from the signed sales facts of `days` ((day, utc_start, utc_end) rows)."""
     from storectl.models import Sale
 
     at_type = Sale.__table__.c.at.type
     d = values(column("day", Date), column("lo", at_type), column("hi", at_type), name="days").data(days).cte("days")
-    f = signed_lines(days=d)
+    f = signed_lines(days=d, service=service)
     keys = (f.c.day, f.c.store_id, f.c.staff_id)
     return select(
         *keys,
@@ -93,8 +101,9 @@ def counted(days: list[tuple]):
 def rebuild_in(conn, tz: ZoneInfo) -> int:  # noqa: ANN001  (a Connection inside the caller's transaction)
     """Recount the whole table from the lines in zone `tz` and record the zone; returns its rows."""
     conn.execute(delete(SalesDay))
-    for days in _day_chunks(conn, tz):
-        conn.execute(insert(SalesDay).from_select(["day", "store_id", "staff_id", *MEASURES], counted(days)))
+    service = _has_service(conn)
+    for days in _day_chunks(conn, tz, service):
+        conn.execute(insert(SalesDay).from_select(["day", "store_id", "staff_id", *MEASURES], counted(days, service)))
     _record_zone(conn, tz.key)
     return conn.execute(select(func.count()).select_from(SalesDay)).scalar()
 
@@ -161,6 +170,15 @@ def record_return(session: Session, *, at: datetime, store_id: int, lines: list[
         row[3] -= amount
         row[4] -= cost
     _add(session, at=at, store_id=store_id, deltas=deltas)
+
+
+def record_cost(session: Session, *, at: datetime, store_id: int, staff_id: int, cost_cents: int) -> None:
+    """Count a cost booked outside a sale (after-sales warranty cost): cost only, no sale or units."""
+    session.flush()
+    if not is_current(session):
+        rebuild(session)
+        return
+    _add(session, at=at, store_id=store_id, deltas={staff_id: [0, 0, 0, 0, cost_cents]})
 
 
 # --- db check -----------------------------------------------------------------------------------

@@ -23,10 +23,11 @@ def invariant_checks() -> tuple:
     from storectl.services.books import sales_day
     from storectl.services.stock import stock_checks
     from storectl.services.stock import costing
+    from storectl.services.aftersales import tickets
     from storectl.services.commission import payouts as commission
 
     return (stock_checks.invariants, costing.invariants, sales.invariants, sales_day.invariants,
-            receivables.invariants, points.invariants, commission.invariants)
+            receivables.invariants, points.invariants, tickets.invariants, commission.invariants)
 
 
 def init(db: Database, *, shop_name: str | None = None, timezone_name: str | None = None) -> dict:

@@ -125,7 +125,9 @@ def stock_out(session: Session, *, reason: str, items: list[Item], store: str | 
     where = lookup.store(session, store) if store else None
     if not items:
         raise invalid("nothing to take out", UNITS_HINT + " or SKU:QTY")
-    units, qtys = resolve_items(session, items, store=where, action=f"take out ({reason})")
+    # a faulty unit (back from a service exchange) goes back to its supplier too
+    faulty_ok = ("in_stock", "faulty") if reason == "supplier-return" else ("in_stock",)
+    units, qtys = resolve_items(session, items, store=where, action=f"take out ({reason})", statuses=faulty_ok)
     if qtys and where is None:
         raise invalid("quantities are kept per store: give --store", f"storectl stock out --reason {reason} --store SZ01 {qtys[0].product.sku}:{qtys[0].qty}")
     stores = {u.store_id for u in units}
@@ -135,11 +137,17 @@ def stock_out(session: Session, *, reason: str, items: list[Item], store: str | 
         where = session.get(Store, units[0].store_id)
     status = OUT_REASONS[reason]
     doc = _stock_doc(session, kind="out", reason=reason, store=where)
+    faulty = [u for u in units if u.status == "faulty"]
+    units = [u for u in units if u.status != "faulty"]
     moved = ledger.move(
         session, Kind.OUT, [Line(u.product_id, unit_id=u.id, cost_cents=u.cost_cents) for u in units]
         + [Line(line.product.id, line.qty) for line in qtys], doc_no=doc.doc_no, from_store_id=where.id, status=status,
     )
-    lines = [{"sku": line.product.sku, "qty": line.qty, "cost": format_money(m.cost_cents)} for line, m in zip(qtys, moved[len(units):])]
+    if faulty:  # owned but in no store's stock: it leaves from where it lies, taking nothing from the count
+        moved += ledger.move(session, Kind.FAULTY_OUT, [Line(u.product_id, unit_id=u.id, cost_cents=u.cost_cents) for u in faulty],
+                             doc_no=doc.doc_no, to_store_id=where.id)
+        units += faulty
+    lines = [{"sku": line.product.sku, "qty": line.qty, "cost": format_money(m.cost_cents)} for line, m in zip(qtys, moved[len(units) - len(faulty):])]
     return {
         "id": doc.doc_no, "reason": reason, "status": status, "store": where.code,
         "units": [u.first for u in units], "lines": lines,

@@ -19,6 +19,11 @@ class Kind(str, Enum):
     TRANSFER_SEND = "transfer_send"
     TRANSFER_RECEIVE = "transfer_receive"
     TRANSFER_CANCEL = "transfer_cancel"
+    SERVICE_PART = "service_part"  # a part used on a service ticket (services/aftersales)
+    EXCHANGE_IN = "exchange_in"  # the customer's faulty unit back into the ticket's store
+    EXCHANGE_OUT = "exchange_out"  # the replacement out to the customer
+    REPAIR = "repair"  # a faulty unit repaired and back in stock (stock repair)
+    FAULTY_OUT = "faulty_out"  # a faulty unit sent back to its supplier (stock out --reason supplier-return)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,13 @@ RULES: dict[Kind, Rule] = {
     Kind.TRANSFER_SEND: Rule("in_stock", "in_transit", takes=True, adds=False),  # on the road: in no store
     Kind.TRANSFER_RECEIVE: Rule("in_transit", "in_stock", takes=False, adds=True, relocates=True),
     Kind.TRANSFER_CANCEL: Rule("in_transit", "in_stock", takes=False, adds=True),
+    # after-sales: a faulty unit is owned but not in stock (it is in no store's on-hand count), so
+    # exchange_in and faulty_out neither add nor take; repair adds it back at its store
+    Kind.SERVICE_PART: Rule("in_stock", "internal_use", takes=True, adds=False, owned=-1),
+    Kind.EXCHANGE_IN: Rule("sold", "faulty", takes=False, adds=False, relocates=True, owned=1),
+    Kind.EXCHANGE_OUT: Rule("in_stock", "sold", takes=True, adds=False, owned=-1),
+    Kind.REPAIR: Rule("faulty", "in_stock", takes=False, adds=True),
+    Kind.FAULTY_OUT: Rule("faulty", "supplier_returned", takes=False, adds=False, owned=-1),
 }
 ADDS = tuple(k.value for k, r in RULES.items() if r.adds)  # stock arrives at to_store
 TAKES = tuple(k.value for k, r in RULES.items() if r.takes)  # stock leaves from_store

@@ -32,7 +32,7 @@ def invariants(session: Session) -> list[dict]:
                 last.id.is_(None),
                 last.status_after != Unit.status,
                 and_(place.is_not(None), place != Unit.store_id),
-                (Unit.status == "sold") != (last.kind == "sale"),
+                (Unit.status == "sold") != last.kind.in_(("sale", "exchange_out")),
                 and_(Unit.status == "sold", Unit.sold_at.is_(None)),
             )
         )
@@ -42,7 +42,7 @@ def invariants(session: Session) -> list[dict]:
             problem("unit_history", code, f"unit {code} has no movements")
         elif after != status:
             problem("unit_status", doc, f"unit {code} is {status} but its last movement ({kind}) left it {after}")
-        elif (status == "sold") != (kind == "sale"):
+        elif (status == "sold") != (kind in ("sale", "exchange_out")):
             problem("unit_sold", doc, f"unit {code} is {status} but its last movement is {kind}")
         elif status == "sold" and sold_at is None:
             problem("unit_sold", doc, f"unit {code} is sold without a sale time")

@@ -63,9 +63,22 @@ def show_unit(session: Session, code: str) -> dict:
             .order_by(movement.c.at, movement.c.id)
         )
     ]
+    handed = [h for h in history if h["kind"] in ("sale", "exchange_out")]
+    if warranty is not None and handed and handed[-1]["kind"] == "exchange_out":
+        warranty = _exchanged_warranty(session, handed[-1]["doc"])
     return {
         "sku": sku, "name": name, "codes": lookup.unit_codes(session, unit_id), "status": status,
         "store": store_code, "cost": format_money(cost), "supplier": supplier_code,
         "received_at": settings.local_iso(session, received_at), "sold_at": settings.local_iso(session, sold_at),
         "warranty_months": warranty_months, "warranty_until": warranty, "history": history,
     }
+
+
+def _exchanged_warranty(session: Session, ticket_no: str) -> str | None:
+    """A replacement from a service exchange keeps the replaced unit's warranty end (services/aftersales),
+    read from the ticket without defining the after-sales tables (this module stays lean)."""
+    from sqlalchemy import Date, column, table
+
+    tickets = table("service_ticket", column("doc_no"), column("warranty_until", Date))
+    until = session.execute(select(tickets.c.warranty_until).where(tickets.c.doc_no == ticket_no)).scalar()
+    return until.isoformat() if until else None

@@ -222,6 +222,7 @@ def resolve_items(
     action: str = "move",
     allow_qty: bool = True,
     problems_note: str = "nothing was saved",
+    statuses: tuple[str, ...] = ("in_stock",),
 ) -> tuple[list[UnitRow], list[QtyLine]]:
     """Unit codes and SKU:QTY items -> in-stock units (at `store`, if given) and quantity lines.
 
@@ -258,7 +259,7 @@ def resolve_items(
             problems.add(label, invalid(f"the codes {','.join(codes)} belong to different units", "one unit per line"))
         elif unit.id in seen:
             problems.add(label, invalid(f"unit {unit.first} is listed twice ({seen[unit.id]} too)", "list each unit once"))
-        elif unit.status != "in_stock":
+        elif unit.status not in statuses:
             problems.add(label, StoreError("conflict", f"cannot {action} {describe(unit)}", f"storectl sn show {unit.first}"))
         elif store is not None and unit.store_id != store.id:
             problems.add(label, StoreError("conflict", f"cannot {action} {describe(unit)}: it is not at {store.code}", f"storectl sn show {unit.first}"))

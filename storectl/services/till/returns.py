@@ -118,6 +118,9 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
         raise invalid(f"{original.doc_no} was sold at {sold}; a return cannot be dated before its sale",
                       "check the clock (STORECTL_NOW) and try again")
     lines = session.exec(select(SaleLine).where(SaleLine.sale_id == original.id).order_by(SaleLine.line_no)).all()
+    if any(line.rule == "service" for line in lines):  # a paid repair (services/aftersales): its parts are in the phone
+        raise StoreError("conflict", f"{original.doc_no} is a paid repair (its parts are in the customer's phone); it cannot be returned",
+                         f"storectl sale show {original.doc_no}")
     wanted = _wanted(session, original, list(lines), list(items))
     if refund_method is not None:
         refund_method = payments.parse_method(refund_method)
