@@ -103,9 +103,6 @@ def unit(
 @app.command("partner")
 def partner(
     code: Annotated[str, typer.Argument(help="Partner code, e.g. P-WY01.")],
-@app.command("service")
-def service(
-    doc: Annotated[str, typer.Argument(metavar="SV-ID", help="The service ticket, e.g. SV-000001.")],
     out: OutOpt = None,
     show: ShowOpt = False,
     json_: JsonOpt = False,
@@ -117,6 +114,15 @@ def service(
     from storectl.services.qr import qr_cards
 
     _one(lambda s: qr_cards.partner_code(s, code), out=out, show=show, json_=json_)
+
+
+@app.command("service")
+def service(
+    doc: Annotated[str, typer.Argument(metavar="SV-ID", help="The service ticket, e.g. SV-000001.")],
+    out: OutOpt = None,
+    show: ShowOpt = False,
+    json_: JsonOpt = False,
+) -> None:
     """A service ticket's progress code for the customer (payload …?sv=TOKEN, unguessable).
 
     Example: storectl qr service SV-000001 --out progress.png

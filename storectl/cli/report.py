@@ -127,6 +127,9 @@ def commission(period: PeriodOpt = None, json_: JsonOpt = False) -> None:
             [(r["earner"], r["name"], r["role"], r["lines"], money(r["base"]), money(r["amount"])) for r in rows],
             right=["lines", "base", "amount"],
         ))
+
+
+@app.command()
 def service(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = False) -> None:
     """After-sales per store and technician: opened, closed, median hours, warranty share and cost, revenue, rating.
 
