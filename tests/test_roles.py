@@ -28,6 +28,8 @@ ACTIONS = {
     "staff set-pin": lambda n: ["staff", "set-pin", "E002"],
     "points rule add": lambda n: ["points", "rule", "add", "--every", str(n + 1), "--points", "1"],
     "level add": lambda n: ["level", "add", f"L{n}", "--min-spend", str(1000 * (n + 1))],
+    "coupon add": lambda n: ["coupon", "add", "CPN", "立减券", "--amount", "10", "--valid-days", "7"],
+    "coupon issue": lambda n: ["coupon", "issue", "CPN", PHONE],  # the coupon the line above added
 }
 
 

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "level": ("storectl.cli.points", "level_app", "Member levels by lifetime spend."),
     "channel": ("storectl.cli.member", "channel_app", "Acquisition channels."),
     "qr": ("storectl.cli.qr", "app", "QR codes for channels, staff and units; printable sheets."),
+    "coupon": ("storectl.cli.coupon", "app", "Coupons: templates, issuing them to members (优惠券 / 满减)."),
     "report": ("storectl.cli.report", "app", "Daily, staff, store, product and channel reports; month end."),
     "period": ("storectl.cli.report", "period_app", "Close and reopen accounting months."),
     "audit": ("storectl.cli.setup", "audit_app", "The append-only log of who changed what."),
