@@ -242,3 +242,86 @@ def test_a_full_return_after_the_coupon_expired_does_not_give_it_back(shop, monk
     monkeypatch.setenv("STORECTL_NOW", "2026-11-03T10:00:00+08:00")
     assert ok("return", sale["id"])["refund"] == "68.00"
     assert ok("member", "show", PHONE)["coupons"][0]["state"] == "used"
+
+
+# --- flash sales ----------------------------------------------------------------------------
+
+
+def test_a_flash_price_holds_for_the_first_n_units_then_the_next_rule_applies(shop):
+    put_units("MBA13", "SZ01", *[f"C02FL{i:04d}" for i in range(4)])
+    put_qty("00123", "SZ01", 10)
+    rule = ok("price", "set", "MBA13", "6999", "--from", "2026-11-02", "--until", "2026-11-02", "--quota", "2")
+    assert (rule["rule"], rule["quota"], rule["sold"], rule["in_force"]) == ("flash", 2, 0, True)
+    sold = [ok("sell", f"C02FL{i:04d}", "--store", "SZ01", "--staff", "E002", "--pay", "cash=8000")["lines"][0] for i in range(3)]
+    assert [(l["price"], l["rule"]) for l in sold] == [("6999.00", "flash"), ("6999.00", "flash"), ("7999.00", "list")]
+    assert ok("price", "quote", "MBA13")["price"] == "7999.00"
+    listed = ok("price", "list", "--sku", "MBA13")
+    flash = next(r for r in listed if r["rule"] == "flash")
+    assert flash["sold"] == 2 and flash["in_force"] is False
+    # a quantity line takes the flash price whole or not at all
+    ok("price", "set", "00123", "19", "--from", "2026-11-02", "--until", "2026-11-03", "--quota", "3")
+    assert ok("sell", "00123:4", "--store", "SZ01", "--staff", "E002", "--pay", "cash=8000")["lines"][0]["price"] == "39.00"
+    assert ok("sell", "00123:3", "--store", "SZ01", "--staff", "E002", "--pay", "cash=8000")["lines"][0]["price"] == "19.00"
+
+
+def test_a_flash_price_per_member_is_for_members_only_k_each(shop):
+    _member_shop(shop)
+    put_units("MBA13", "SZ01", *[f"C02FL{i:04d}" for i in range(4)])
+    ok("price", "set", "MBA13", "6999", "--from", "2026-11-01", "--until", "2026-11-12", "--quota", "10", "--per-member", "1")
+    sell = ["--store", "SZ01", "--staff", "E002", "--pay", "cash=8000"]
+    assert ok("sell", "C02FL0000", *sell)["lines"][0]["price"] == "7999.00"  # a walk-in: not counted, not flash
+    assert ok("price", "quote", "MBA13", "--customer", PHONE)["rule"] == "flash"
+    assert ok("sell", "C02FL0001", *sell, "--customer", PHONE)["lines"][0]["rule"] == "flash"
+    assert ok("sell", "C02FL0002", *sell, "--customer", PHONE)["lines"][0]["rule"] == "list"
+    assert ok("sell", "C02FL0003", *sell, "--customer", OTHER)["lines"][0]["rule"] == "flash"
+
+
+@pytest.mark.parametrize("args", [
+    ["--quota", "5"],
+    ["--from", "2026-11-02", "--quota", "5"],
+    ["--from", "2026-11-02", "--until", "2026-11-02", "--quota", "0"],
+    ["--from", "2026-11-02", "--until", "2026-11-02", "--quota", "2", "--per-member", "3"],
+    ["--per-member", "1"],
+])
+def test_a_flash_sale_without_dates_or_with_a_silly_quota_is_refused(shop, args):
+    fails("invalid_input", "price", "set", "MBA13", "6999", *args)
+    assert all(r["rule"] == "list" for r in ok("price", "history", "MBA13"))
+
+
+def test_eight_tills_racing_for_the_last_flash_units_sell_exactly_n_at_the_flash_price(shop):
+    units = [f"C02RC{i:04d}" for i in range(8)]
+    put_units("MBA13", "SZ01", *units)
+    ok("price", "set", "MBA13", "6999", "--from", "2026-11-02", "--until", "2026-11-02", "--quota", "3")
+
+    def sell(unit: str):
+        return run_process("sell", unit, "--store", "SZ01", "--staff", "E002", "--pay", "cash=8000", "--json")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(sell, units))
+    assert all(r.returncode == 0 for r in results), [r.stdout + r.stderr for r in results if r.returncode]
+    import json
+
+    prices = sorted(json.loads(r.stdout)["lines"][0]["price"] for r in results)
+    assert prices == ["6999.00"] * 3 + ["7999.00"] * 5
+    assert next(r for r in ok("price", "list", "--sku", "MBA13") if r["rule"] == "flash")["sold"] == 3
+
+
+# --- check-in coupons -----------------------------------------------------------------------
+
+
+def test_a_check_in_on_streak_day_n_issues_the_rules_coupon_with_or_without_points(shop, monkeypatch):
+    _member_shop(shop)
+    ok("coupon", "add", "QD", "签到券", "--amount", "20", "--valid-days", "7")
+    rule = ok("points", "rule", "add", "--every", "2", "--coupon", "QD")
+    assert rule["coupon_rule"]["coupon"] == "QD" and "points" not in rule
+    ok("points", "rule", "add", "--every", "3", "--points", "5", "--coupon", "QD")
+    fails("invalid_input", "points", "rule", "add", "--every", "2")
+    fails("not_found", "points", "rule", "add", "--every", "2", "--coupon", "NOPE")
+    got = []
+    for day in range(2, 8):
+        monkeypatch.setenv("STORECTL_NOW", f"2026-11-{day:02d}T09:00:00+08:00")
+        r = ok("member", "checkin", PHONE)
+        got.append((r["streak"], r["points"], [c["coupon"] for c in r["coupons"]]))
+    assert got == [(1, 0, []), (2, 0, ["QD"]), (3, 5, ["QD"]), (4, 0, ["QD"]), (5, 0, []), (6, 5, ["QD", "QD"])]
+    mine = ok("member", "show", PHONE)["coupons"]
+    assert len(mine) == 5 and {c["state"] for c in mine} == {"open"}

@@ -4,7 +4,8 @@ Issue 22: coupon templates (`coupon`), the instances members hold with their own
 (`coupon_instance`, used by at most one sale: `used_sale_id`, set by a guarded UPDATE), what each
 coupon took off a sale (`sale_coupon`; the sale lines carry the discount, spread to the fen), and
 flash sales: a price rule with a `quota` (and `per_member`) and its guarded counter `flash_sold`,
-with each member's take in `flash_take`.
+with each member's take in `flash_take`; `coupon_rule`: a check-in
+on streak day N issues a coupon (`points rule add --every N --coupon CODE`).
 
 Revision ID: 0013
 Revises: 0009
@@ -97,9 +98,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_flash_take')),
     sa.UniqueConstraint('rule_id', 'customer_id', name='uq_flash_take_rule_customer')
     )
+    op.create_table('coupon_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('every', sa.Integer(), nullable=False),
+    sa.Column('coupon_id', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('every > 0', name=op.f('ck_coupon_rule_every')),
+    sa.ForeignKeyConstraint(['coupon_id'], ['coupon.id'], name=op.f('fk_coupon_rule_coupon_id_coupon')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_coupon_rule'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('coupon_rule')
     op.drop_table('flash_take')
     with op.batch_alter_table('sale_coupon', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sale_coupon_sale_id'))

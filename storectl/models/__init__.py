@@ -35,7 +35,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "returns": ("SaleReturn", "ReturnLine", "Payment"),
     "points": ("PointsEntry",),
     "checkin": ("CheckinRule", "Checkin", "CheckinPayout"),
-    "promo": ("Coupon", "CouponInstance", "SaleCoupon", "FlashTake"),
+    "promo": ("Coupon", "CouponInstance", "SaleCoupon", "FlashTake", "CouponRule"),
 }
 _HOME = {name: area for area, names in AREAS.items() for name in names}
 __all__ = sorted(_HOME)
@@ -72,7 +72,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from storectl.models.level import Level  # noqa: F401
     from storectl.models.points import PointsEntry  # noqa: F401
     from storectl.models.price import PriceRule  # noqa: F401
-    from storectl.models.promo import Coupon, CouponInstance, FlashTake, SaleCoupon  # noqa: F401
+    from storectl.models.promo import Coupon, CouponInstance, CouponRule, FlashTake, SaleCoupon  # noqa: F401
     from storectl.models.product import Product  # noqa: F401
     from storectl.models.returns import Payment, ReturnLine, SaleReturn  # noqa: F401
     from storectl.models.sale import Sale, SaleLine, SalePayment  # noqa: F401

@@ -71,3 +71,15 @@ class FlashTake(SQLModel, table=True):
     rule_id: int = Field(foreign_key="price_rule.id")
     customer_id: int = Field(foreign_key="customer.id")
     qty: int = 0
+
+
+class CouponRule(SQLModel, table=True):
+    """`points rule add --every N --coupon CODE`: a check-in on streak day N (and 2N, …) issues a coupon."""
+
+    __tablename__ = "coupon_rule"
+    __table_args__ = (CheckConstraint("every > 0", name="every"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    every: int
+    coupon_id: int = Field(foreign_key="coupon.id")
+    active: bool = True
+    created_at: datetime

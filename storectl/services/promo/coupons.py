@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from storectl import db
 from storectl.codes import clean_code
 from storectl.errors import StoreError, invalid, not_found
-from storectl.models import Coupon, CouponInstance, Customer, Product, SaleCoupon
+from storectl.models import Coupon, CouponInstance, CouponRule, Customer, Product, SaleCoupon
 from storectl.money import div_half_up, format_money, format_percent
 from storectl.services.shop import closing, lookup, settings
 from storectl.services.shop.auth import require_manager
@@ -405,3 +405,31 @@ def give_back(session: Session, *, sale_id: int) -> list[str]:
             back.append(inst.code)
     session.flush()
     return back
+
+
+# --- check-in coupons -----------------------------------------------------------------------
+
+
+def add_rule(session: Session, *, every: int, code: str) -> dict:
+    """A check-in on every streak day divisible by `every` issues `code` (the caller checks the manager)."""
+    coupon = _template(session, code)
+    row = CouponRule(every=every, coupon_id=coupon.id, active=True, created_at=db.now_of(session))
+    session.add(row)
+    session.flush()
+    return {"id": row.id, "every": every, "coupon": coupon.code, "name": coupon.name}
+
+
+def on_checkin(session: Session, *, member: Customer, streak: int) -> list[dict]:
+    """The coupons a check-in on streak day `streak` issues (templates still running)."""
+    today = settings.today(session)
+    out = []
+    rules = session.exec(select(CouponRule).where(CouponRule.active == True).order_by(CouponRule.every, CouponRule.id)).all()  # noqa: E712
+    for rule in rules:
+        if streak % rule.every:
+            continue
+        coupon = session.get(Coupon, rule.coupon_id)
+        if coupon.valid_until is not None and coupon.valid_until < today:
+            continue
+        row = issue_one(session, coupon, member, source="checkin")
+        out.append({"code": row.code, "coupon": coupon.code, "name": coupon.name, "expires": row.expires_on.isoformat()})
+    return out
