@@ -325,3 +325,56 @@ def test_a_check_in_on_streak_day_n_issues_the_rules_coupon_with_or_without_poin
     assert got == [(1, 0, []), (2, 0, ["QD"]), (3, 5, ["QD"]), (4, 0, ["QD"]), (5, 0, []), (6, 5, ["QD", "QD"])]
     mine = ok("member", "show", PHONE)["coupons"]
     assert len(mine) == 5 and {c["state"] for c in mine} == {"open"}
+
+
+# --- reports and the month end --------------------------------------------------------------
+
+
+def _coupon_month(shop, monkeypatch) -> tuple[str, str]:
+    _member_shop(shop)
+    put_units("MBA13", "SZ01", "C02ZK1ABC001", "C02ZK1ABC002")
+    put_qty("00123", "SZ01", 20)
+    ok("coupon", "add", "MJ", "满1000减100", "--amount", "100", "--min-spend", "1000", "--valid-days", "30")
+    ok("coupon", "add", "PJ", "数据线8折", "--pct", "20", "--category", "数据线", "--valid-days", "2", "--stackable")
+    mj, pj = _issue("MJ"), _issue("PJ")
+    _issue("PJ", OTHER)  # never used: expires on the 3rd
+    first = ok("sell", "C02ZK1ABC001", "00123:3", "--store", "SZ01", "--staff", "E002", "--customer", PHONE,
+               "--coupon", mj, "--coupon", pj, "--pay", "cash=7992.60")
+    assert first["total"] == "7992.60"  # cables 117 − 20 % = 93.60, then ¥100 over 7999 + 93.60
+    ok("sell", "C02ZK1ABC002", "--store", "SZ01", "--staff", "E003", "--pay", "cash=7999")
+    return mj, pj
+
+
+def test_report_coupons_gives_issued_used_expired_discount_and_revenue(shop, monkeypatch):
+    _coupon_month(shop, monkeypatch)
+    monkeypatch.setenv("STORECTL_NOW", "2026-11-20T10:00:00+08:00")
+    r = ok("report", "coupons", "-p", "2026-11")
+    assert r["coupons"] == [
+        {"code": "MJ", "name": "满1000减100", "issued": 1, "used": 1, "expired": 0, "discount": "100.00", "revenue": "7992.60"},
+        {"code": "PJ", "name": "数据线8折", "issued": 2, "used": 1, "expired": 1, "discount": "23.40", "revenue": "7992.60"},
+    ]
+    assert r["total"] == {"issued": 3, "used": 2, "expired": 1, "discount": "123.40", "sales": 1, "revenue": "7992.60"}
+    # every report reads the lines, net of the discount: revenue is what was paid
+    assert ok("report", "stores", "-p", "2026-11")[0]["revenue"] == "15991.60"
+    staff = {s["staff"]: s for s in ok("report", "staff", "-p", "2026-11")}
+    assert staff["E002"]["revenue"] == "7992.60"
+    text = run("report", "coupons", "-p", "2026-11").stdout
+    assert "满1000减100" in text and "123.40" in text
+    assert ok("report", "coupons", "-p", "2026-10")["coupons"] == []
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_month_end_workbook_shows_the_discount_per_coupon_also_after_recalculation(shop, monkeypatch, tmp_path):
+    from decimal import Decimal
+
+    from conftest import recalculated
+
+    _coupon_month(shop, monkeypatch)
+    monkeypatch.setenv("STORECTL_NOW", "2026-12-03T10:00:00+08:00")
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path))
+    wb = recalculated(result["path"], tmp_path)
+    rows = [r for r in wb["Coupons"].iter_rows(values_only=True) if r[0] in ("MJ", "PJ")]
+    assert [(r[0], Decimal(str(r[5]))) for r in rows] == [("MJ", Decimal("100")), ("PJ", Decimal("23.4"))]
+    summary = {str(r[0]).split(" ")[0]: r[1] for r in wb["Summary"].iter_rows(min_row=5, max_row=16, values_only=True) if r[0]}
+    assert Decimal(str(summary["优惠券折扣"])).quantize(Decimal("0.01")) == Decimal("123.40")
+    assert Decimal(str(summary["销售额"])).quantize(Decimal("0.01")) == Decimal("15991.60")

@@ -1,4 +1,4 @@
-"""The month-end workbook: Summary, Sales, Staff, Products, Receivables, Inventory, Points, Transfers.
+"""The month-end workbook: Summary, Sales, Staff, Products, Receivables, Inventory, Points, Transfers, Coupons.
 
 Written from one read snapshot, streamed (write-only openpyxl), into a temporary file that is
 renamed over the target only when complete: a killed export never leaves half a workbook.
@@ -37,7 +37,7 @@ from storectl.services.books.xlsx import (
     start_sheet,
 )
 
-SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers")
+SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Coupons")
 
 
 def resolve_month(session: Session, text: str | None) -> Period:
@@ -239,9 +239,11 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     points = books.points_sheet(session, wb, start, end)
     progress("Transfers")
     transfers = books.transfers_sheet(session, wb, end, tz)
+    progress("Coupons")
+    coupons = books.coupons_sheet(session, wb, start, end)
     progress("Summary")
     totals = reports.totals(session, period)
-    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers)
+    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, coupons)
     title = f"{settings.get(session, 'shop.name')} · 月结 {period.label}"
     for ws in wb.worksheets:  # printed on every page: the shop, the period and the sheet
         page_header(ws, title)
@@ -397,7 +399,7 @@ def sheet_col(i: int) -> str:
 # --- Summary -------------------------------------------------------------------------------
 
 
-def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers) -> None:  # noqa: ANN001
+def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, coupons) -> None:  # noqa: ANN001
     """The figures (each a formula over a detail sheet's totals, with its value), the stores table
     and its chart under them: laid out to print on one A4 page, portrait."""
     from openpyxl.cell import WriteOnlyCell
@@ -439,6 +441,7 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", transfers.total("数量 Qty"), None),
         ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
         ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
+        ("优惠券折扣 Coupon discount given", f"={coupons.ref('折扣 Discount')}", coupons.total("折扣 Discount"), money_style),
     ]
     store_labels = [f"{r['store']} {r['name']}" for r in store_rows]
     # every label fits its column (CJK characters count two); the money columns fit ¥99,999,999.99

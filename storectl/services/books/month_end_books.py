@@ -1,4 +1,4 @@
-"""The month-end workbook's state sheets: Receivables, Inventory, Points and Transfers.
+"""The month-end workbook's state sheets: Receivables, Inventory, Points and Transfers; and Coupons.
 
 Each shows the books as they stood at the end of the period, even when the workbook is written
 later: balances and stock are rebuilt from the dated history (sales, returns, payments,
@@ -228,6 +228,26 @@ def transfers_sheet(session: Session, wb, end, tz) -> SheetWriter:  # noqa: ANN0
         sku, name = products[product_id]
         unit_cost = cost * left // qty if qty else 0
         sheet.append([doc, local_naive(at, tz), stores.get(from_id), stores.get(to_id), sku, name, codes.get(unit_id), left, unit_cost])
+    sheet.totals()
+    sheet.filter()
+    return sheet
+
+
+# --- Coupons -------------------------------------------------------------------------------
+
+
+def coupons_sheet(session: Session, wb, start, end) -> SheetWriter:  # noqa: ANN001
+    """Per coupon: issued, used, expired, the discount given on the month's sales and their revenue."""
+    from storectl.services.promo import coupons
+
+    cols = [
+        Col("优惠券 Coupon", "code", 12), Col("名称 Name", "text", 22),
+        Col("发放 Issued", "int", 10, True), Col("使用 Used", "int", 10, True), Col("过期 Expired", "int", 10, True),
+        Col("折扣 Discount", "money", 14, True), Col("用券销售额 Revenue", "money", 16, True),
+    ]
+    sheet = SheetWriter(wb, "Coupons", cols, heading=["用券销售额按每张用券的销售单计 (a sale with two coupons counts under each)"])
+    for r in coupons.figures(session, start, end):
+        sheet.append([r["code"], r["name"], r["issued"], r["used"], r["expired"], r["discount"], r["revenue"]])
     sheet.totals()
     sheet.filter()
     return sheet

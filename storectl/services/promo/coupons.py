@@ -84,7 +84,7 @@ def coupon_dict(session: Session, c: Coupon, *, counts: bool = True) -> dict:
         expired = session.execute(select(func.count()).where(
             inst.coupon_id == c.id, inst.used_sale_id.is_(None), inst.expires_on < today)).scalar() or 0
         given = session.execute(select(func.coalesce(func.sum(SaleCoupon.discount_cents), 0)).where(
-            SaleCoupon.coupon_id == c.id, SaleCoupon.given_back == False)).scalar()  # noqa: E712
+            SaleCoupon.coupon_id == c.id)).scalar()
         out.update(issued=int(issued), used=int(used), expired=int(expired), open=int(issued - used - expired),
                    discount=format_money(int(given or 0)))
     return out
@@ -433,3 +433,58 @@ def on_checkin(session: Session, *, member: Customer, streak: int) -> list[dict]
         row = issue_one(session, coupon, member, source="checkin")
         out.append({"code": row.code, "coupon": coupon.code, "name": coupon.name, "expires": row.expires_on.isoformat()})
     return out
+
+
+# --- report coupons ------------------------------------------------------------------------
+
+
+def figures(session: Session, start, end) -> list[dict]:  # noqa: ANN001
+    """Per template, for the UTC half-open [start, end): instances issued, coupons used on sales made
+    then, instances that expired unused on a day of the period that has passed, the discount those
+    sales got, and their revenue (each sale's total, net of every coupon). Cents as ints."""
+    from storectl import models
+
+    tz = settings.shop_tz(session)
+    first, last = start.astimezone(tz).date(), (end.astimezone(tz) - timedelta(microseconds=1)).date()
+    today = settings.today(session)
+    inst, sale = CouponInstance, models.Sale
+    issued = dict(session.execute(select(inst.coupon_id, func.count()).where(inst.issued_at >= start, inst.issued_at < end)
+                                  .group_by(inst.coupon_id)).all())
+    expired = dict(session.execute(
+        select(inst.coupon_id, func.count()).where(inst.used_sale_id.is_(None), inst.expires_on >= first, inst.expires_on <= last,
+                                                   inst.expires_on < today).group_by(inst.coupon_id)).all())
+    used = session.execute(
+        select(SaleCoupon.coupon_id, SaleCoupon.sale_id, SaleCoupon.discount_cents, sale.total_cents)
+        .join(sale, sale.id == SaleCoupon.sale_id).where(sale.at >= start, sale.at < end)
+    ).all()
+    out = []
+    for c in session.exec(select(Coupon).order_by(Coupon.code)):
+        mine = [u for u in used if u.coupon_id == c.id]
+        row = {"code": c.code, "name": c.name, "issued": int(issued.get(c.id) or 0), "used": len(mine),
+               "expired": int(expired.get(c.id) or 0), "discount": sum(u.discount_cents for u in mine),
+               "revenue": sum({u.sale_id: u.total_cents for u in mine}.values())}
+        if any(row[k] for k in ("issued", "used", "expired")):
+            out.append(row)
+    return out
+
+
+def report(session: Session, *, period: str | None = None) -> dict:
+    """`report coupons`: per coupon and in total; revenue counts each sale once."""
+    from storectl import models
+    from storectl.periods import month_period, parse_period
+
+    p = parse_period(period) if period else month_period(settings.today(session))
+    start, end = p.utc_bounds(settings.shop_tz(session))
+    rows = figures(session, start, end)
+    sales = session.execute(
+        select(func.count(), func.coalesce(func.sum(models.Sale.total_cents), 0))
+        .where(models.Sale.id.in_(select(SaleCoupon.sale_id).distinct()), models.Sale.at >= start, models.Sale.at < end)
+    ).one()
+    money = ("discount", "revenue")
+    return {
+        "period": p.label,
+        "coupons": [{k: (format_money(v) if k in money else v) for k, v in r.items()} for r in rows],
+        "total": {"issued": sum(r["issued"] for r in rows), "used": sum(r["used"] for r in rows),
+                  "expired": sum(r["expired"] for r in rows), "discount": format_money(sum(r["discount"] for r in rows)),
+                  "sales": int(sales[0]), "revenue": format_money(int(sales[1]))},
+    }
