@@ -245,7 +245,7 @@ def coupons_sheet(session: Session, wb, start, end) -> SheetWriter:  # noqa: ANN
         Col("发放 Issued", "int", 10, True), Col("使用 Used", "int", 10, True), Col("过期 Expired", "int", 10, True),
         Col("折扣 Discount", "money", 14, True), Col("用券销售额 Revenue", "money", 16, True),
     ]
-    sheet = SheetWriter(wb, "Coupons", cols, heading=["用券销售额按每张用券的销售单计 (a sale with two coupons counts under each)"])
+    sheet = SheetWriter(wb, "Coupons", cols)  # a sale with two coupons counts in the revenue of each
     for r in coupons.figures(session, start, end):
         sheet.append([r["code"], r["name"], r["issued"], r["used"], r["expired"], r["discount"], r["revenue"]])
     sheet.totals()
