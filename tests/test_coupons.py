@@ -378,3 +378,25 @@ def test_the_month_end_workbook_shows_the_discount_per_coupon_also_after_recalcu
     summary = {str(r[0]).split(" ")[0]: r[1] for r in wb["Summary"].iter_rows(min_row=5, max_row=16, values_only=True) if r[0]}
     assert Decimal(str(summary["优惠券折扣"])).quantize(Decimal("0.01")) == Decimal("123.40")
     assert Decimal(str(summary["销售额"])).quantize(Decimal("0.01")) == Decimal("15991.60")
+
+
+# --- the till -------------------------------------------------------------------------------
+
+
+def test_the_till_takes_a_coupon_with_k_and_drops_it_when_the_basket_no_longer_fits(shop):
+    import json
+
+    _member_shop(shop)
+    put_qty("00123", "SZ01", 20)
+    ok("coupon", "add", "XM", "数据线满100减20", "--amount", "20", "--min-spend", "100", "--valid-days", "7")
+    code = _issue("XM")
+    lines = [f"c {PHONE}", "00123:3", f"k {code.lower()}", "x 00123:1", "00123:1", f"k {code}", "pay cash 97", "done", "q"]
+    result = run("till", "--store", "SZ01", "--staff", "E002", "--json", input="".join(l + "\n" for l in lines))
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    customer, _, took, removed, _, again, _, done, _ = answers
+    assert customer["customer"]["coupons"][0]["code"] == code
+    assert took["ok"] and took["discount"] == "20.00" and took["total"] == "97.00"
+    assert removed["coupons_dropped"] == [code] and removed["total"] == "78.00"  # under the minimum now
+    assert again["ok"] and again["total"] == "97.00"
+    assert done["sale"]["total"] == "97.00" and done["sale"]["coupons"][0]["code"] == code
+    assert ok("member", "show", PHONE)["coupons"][0]["state"] == "used"

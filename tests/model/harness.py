@@ -24,6 +24,7 @@ from storectl.money import format_money as fm
 
 from conftest import ON_POSTGRES, _pg_drop, _pg_schema_url, run
 from .books import MONTH, SETUP_AT, STORES, Books, day_of, period
+from .coupons import CODES
 from .gen import setup_commands, show
 
 
@@ -132,6 +133,7 @@ class Player:
         self.ops: list[dict] = []
         self.label = label
         self.clock = SETUP_AT
+        CODES.clear()  # coupon handles -> the product's codes, learnt as they are issued
 
     collect: list | None = None  # a list: record every mismatch instead of stopping at the first (exploring)
 
@@ -189,6 +191,8 @@ class Player:
             self.check(where, got, want)
         elif kind == "checkin":
             self.check(where, got, answer)
+        elif kind == "coupon_issue" and got.get("instances"):
+            CODES[answer] = got["instances"][0]["code"]
 
     # --- the books at the end -------------------------------------------------------------
 
@@ -201,6 +205,7 @@ class Player:
             self._rows(f"report products -p {text}", self.cli(["report", "products", "-p", text]), b.report_products(p), "sku")
             got = self.cli(["report", "channels", "-p", text])
             self._rows(f"report channels -p {text}", got, b.report_channels(p), ("channel", "staff"))
+            self.check(f"report coupons -p {text}", self.cli(["report", "coupons", "-p", text]), b.report_coupons(p))
         for d in days:
             got = self.cli(["report", "daily", "--date", d.isoformat()])
             want = b.report_daily(d)
@@ -360,6 +365,7 @@ class Player:
             "on the road B12": round(ev.value("Summary", "B12")),
             "cost on the road B13": fm(round(ev.value("Summary", "B13") * 100)),
             "points liability B14": fm(round(ev.value("Summary", "B14") * 100)),
+            "coupon discount B15": fm(round(ev.value("Summary", "B15") * 100)),
         }
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
         self.check("workbook Summary", summary, {
@@ -370,10 +376,11 @@ class Player:
             "on the road B12": sum(q for _, _, q, _ in want["on_road"]),
             "cost on the road B13": fm(sum(c for _, _, _, c in want["on_road"])),
             "points liability B14": fm(sum(r["closing"] for r in want["points"].values()) * 10),
+            "coupon discount B15": self.books.report_coupons(period(MONTH))["total"]["discount"],
         })
         ws = wb["Summary"]
         stores = {}
-        for row in ws.iter_rows(min_row=17, values_only=True):
+        for row in ws.iter_rows(min_row=18, values_only=True):
             if not row or not row[0]:
                 break
             stores[row[0].split(" ")[0]] = {"revenue": fm(cents(row[1])), "cost": fm(cents(row[3]))}

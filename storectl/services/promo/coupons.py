@@ -26,7 +26,7 @@ from storectl import db
 from storectl.codes import clean_code
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Coupon, CouponInstance, CouponRule, Customer, Product, SaleCoupon
-from storectl.money import div_half_up, format_money, format_percent
+from storectl.money import div_half_up, format_money, format_money_human, format_percent
 from storectl.services.shop import closing, lookup, settings
 from storectl.services.shop.auth import require_manager
 
@@ -48,11 +48,11 @@ def _template(session: Session, code: str) -> Coupon:
 def describe(session: Session, c: Coupon) -> str:
     """'¥100 off from ¥1,000 on IP17P', '10% off (at most ¥200)'."""
     if c.pct_bp:
-        text = f"{format_percent(c.pct_bp)}% off" + (f" (at most ¥{format_money(c.max_off_cents)})" if c.max_off_cents else "")
+        text = f"{format_percent(c.pct_bp)}% off" + (f" (at most {format_money_human(c.max_off_cents)})" if c.max_off_cents else "")
     else:
-        text = f"¥{format_money(c.amount_cents)} off"
+        text = f"{format_money_human(c.amount_cents)} off"
     if c.min_spend_cents:
-        text += f" from ¥{format_money(c.min_spend_cents)}"
+        text += f" from {format_money_human(c.min_spend_cents)}"
     if c.sku_id:
         text += f" on {lookup.code_of(session, Product, c.sku_id, 'sku')}"
     elif c.category:
