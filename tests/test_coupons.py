@@ -400,3 +400,20 @@ def test_the_till_takes_a_coupon_with_k_and_drops_it_when_the_basket_no_longer_f
     assert again["ok"] and again["total"] == "97.00"
     assert done["sale"]["total"] == "97.00" and done["sale"]["coupons"][0]["code"] == code
     assert ok("member", "show", PHONE)["coupons"][0]["state"] == "used"
+
+
+def test_db_check_finds_a_discount_the_coupons_do_not_account_for(shop):
+    from sqlalchemy import text
+
+    from test_sell import _db
+
+    _member_shop(shop)
+    put_qty("00123", "SZ01", 10)
+    ok("coupon", "add", "J10", "立减10", "--amount", "10", "--valid-days", "7")
+    sale = ok("sell", "00123:3", "--store", "SZ01", "--staff", "E002", "--customer", PHONE, "--coupon", _issue("J10"),
+              "--pay", "cash=107")
+    assert run("db", "check").code == 0
+    with _db().write("test") as s:
+        s.execute(text("UPDATE sale_coupon SET discount_cents = 900"))
+    r = run("db", "check", "--json")
+    assert r.code == 1 and sale["id"] in r.stdout and "coupon_discount" in r.stdout

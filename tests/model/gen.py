@@ -393,7 +393,7 @@ class History:
     def _coupons_for(self, op: dict, customer: str | None, priced: list) -> int:
         """Sometimes use one or two of the buyer's open coupons; the discount they give (0 if none fit)."""
         handles = self.books.open_coupons(customer) if customer else []
-        if not handles or not self.c.chance(60):
+        if not handles or not self.c.chance(80):
             return 0
         chosen = self.c.subset(handles, most=2)
         try:
@@ -446,7 +446,7 @@ class History:
                 "channel": self.c.pick([None, *CHANNELS]), "staff": self.c.pick([None, *STAFF])}
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
-               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_coupon_issue", 2)]
+               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_coupon_issue", 3)]
 
     def step(self, *, december: bool = False) -> dict:
         at = self.advance(december)

@@ -488,3 +488,27 @@ def report(session: Session, *, period: str | None = None) -> dict:
                   "expired": sum(r["expired"] for r in rows), "discount": format_money(sum(r["discount"] for r in rows)),
                   "sales": int(sales[0]), "revenue": format_money(int(sales[1]))},
     }
+
+
+# --- db check -------------------------------------------------------------------------------
+
+
+def invariants(session: Session) -> list[dict]:
+    """Each sale's lines are short of price × qty by exactly what its coupons took off; a used
+    instance names a sale that recorded it."""
+    from storectl import models
+
+    line = models.SaleLine
+    short = dict(session.execute(select(line.sale_id, func.sum(line.price_cents * line.qty - line.amount_cents))
+                                 .group_by(line.sale_id).having(func.sum(line.price_cents * line.qty - line.amount_cents) != 0)).all())
+    taken = dict(session.execute(select(SaleCoupon.sale_id, func.sum(SaleCoupon.discount_cents)).group_by(SaleCoupon.sale_id)).all())
+    problems = []
+    for sale_id in sorted(set(short) | set(taken)):
+        if int(short.get(sale_id) or 0) != int(taken.get(sale_id) or 0):
+            problems.append({"check": "coupon_discount", "doc": lookup.code_of(session, models.Sale, sale_id, "doc_no"), "message": (
+                f"the lines are {format_money(int(short.get(sale_id) or 0))} under price × qty, "
+                f"the coupons took off {format_money(int(taken.get(sale_id) or 0))}")})
+    recorded = select(SaleCoupon.id).where(SaleCoupon.instance_id == CouponInstance.id, SaleCoupon.sale_id == CouponInstance.used_sale_id)
+    for code, in session.execute(select(CouponInstance.code).where(CouponInstance.used_sale_id.is_not(None), ~recorded.exists())):
+        problems.append({"check": "coupon_used", "doc": code, "message": f"coupon {code} is marked used by a sale that did not record it"})
+    return problems
