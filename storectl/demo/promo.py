@@ -84,8 +84,9 @@ def run(db) -> dict:  # noqa: ANN001  (the demo's ClockedDatabase)
     return {
         "promo": {
             "flash_sku": sku, "flash_price": format_money(flash_cents), "list_price": format_money(list_price),
-            "mj500_issued": issued["issued"], "checkin_member": due, "checkin_every": every, "checkin_coupons": checkin_coupon,
+            "mj500_issued": issued["issued"], "checkin_member": due, "checkin_every": every,
+            "checkin_coupons": [c["coupon"] for c in checkin_coupon],  # the templates: instance codes are drawn at random
             "sales": [{"id": r["id"], "customer": r["member"], "price": r["lines"][0]["price"], "rule": r["lines"][0]["rule"],
-                       "coupons": [c["code"] for c in r.get("coupons", [])], "total": r["total"]} for r in sold],
+                       "coupons": [c["coupon"] for c in r.get("coupons", [])], "total": r["total"]} for r in sold],
         }
     }
