@@ -6,6 +6,7 @@
 | sn show | one unit among 1,000,000 | a bare SQLModel script selecting one unit by code | ≤ 1.25× |
 | warranty | one sold unit among 1,000,000 | `sn show` of the same unit | ≤ 1.25× |
 | sell | two units, cash, among 1,000,000 | the same bare SQLModel script | ≤ 1.5× |
+| sell with two coupons | two units for a member with two coupons | the same sell without coupons | ≤ 1.1× |
 | --help | root help | a bare Typer app with 10 commands | ≤ 1.5× |
 | report staff | a month of 1,000,000 sale lines | the same GROUP BY in python's sqlite3 | < 1 s |
 | report month | workbook of 100,000 sale lines | bare openpyxl write-only, same rows and formats | ≤ 1.5×, RSS < 200 MB |
@@ -114,6 +115,7 @@ def figures(setup: Setup) -> list[Figure]:
             target_ratio=1.5, env=big,
             note="two new in-stock units each run (the sale is committed, with change from cash); floor: the sn show floor",
         ),
+        _coupon_figure(setup, big),
         Figure(
             name="storectl --help",
             command=storectl("--help"),
@@ -158,3 +160,45 @@ def figures(setup: Setup) -> list[Figure]:
             note="an A4 HTML sheet with one SVG code per salesperson",
         ),
     ]
+
+
+BENCH_MEMBER = "13700009999"
+
+
+def _coupon_figure(setup: Setup, env: dict) -> Figure:
+    """`sell` of two units for a member with two coupons, against the same sell without (issue 22)."""
+    import json
+    import subprocess
+
+    n = setup.runs + 2
+    pool = in_stock_codes(setup.big, "SZ01", 7 * n)[3 * n:]  # past the units the sell and sn show figures take
+    ours, floors = pool[: 2 * n], pool[2 * n: 4 * n]
+    held: dict[int, list[str]] = {}
+    full = {**os.environ, **env}
+
+    def quiet(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(storectl(*args, "--json"), capture_output=True, text=True, env=full)
+
+    def prepare(run: int) -> None:  # not timed: the member, the templates (once), two fresh coupons a run
+        if not held:
+            quiet("member", "add", BENCH_MEMBER, "--name", "压测会员")
+            quiet("coupon", "add", "BENCHA", "立减50", "--amount", "50", "--valid-days", "30", "--stackable")
+            quiet("coupon", "add", "BENCHB", "九五折", "--pct", "5", "--valid-days", "30", "--stackable")
+        held[run] = [json.loads(quiet("coupon", "issue", code, BENCH_MEMBER).stdout)["instances"][0]["code"]
+                     for code in ("BENCHA", "BENCHB")]
+
+    def sell(codes: list[str], run: int, coupons: list[str]) -> list[str]:
+        args = ["sell", "--store", "SZ01", "--staff", "E001", "--customer", BENCH_MEMBER, codes[2 * run], codes[2 * run + 1],
+                "--pay", "cash=30000", "--json"]
+        for code in coupons:
+            args += ["--coupon", code]
+        return storectl(*args)
+
+    return Figure(
+        name=f"sell 2 units with two coupons, {setup.units:,} units",
+        command=lambda run: sell(ours, run, held[run]),
+        floor=lambda run: sell(floors, run, []),
+        target_ratio=1.1, env=env, prepare=prepare,
+        note="a member's sale with a stackable ¥50 and a 5 % coupon (issued before each run, not timed);"
+             " the floor is the same member's sale of two other units without coupons",
+    )

@@ -31,6 +31,8 @@ ACTIONS = {
     "commission rule add": lambda n: ["commission", "rule", "add", "--sku", "00123", "--role", "seller", "--pct", str(n)],
     "commission rule remove": lambda n: ["commission", "rule", "remove", "1"],
     "commission pay": lambda n: ["commission", "pay", "E002"],
+    "coupon add": lambda n: ["coupon", "add", "CPN", "立减券", "--amount", "10", "--valid-days", "7"],
+    "coupon issue": lambda n: ["coupon", "issue", "CPN", PHONE],  # the coupon the line above added
 }
 
 

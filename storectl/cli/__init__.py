@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "qr": ("storectl.cli.qr", "app", "QR codes for channels, staff and units; printable sheets."),
     "warranty": ("storectl.cli.warranty", "app", "Whether a unit is under warranty, by any of its codes."),
     "service": ("storectl.cli.service", "app", "After-sales service tickets: open, repair, exchange, close, rate."),
+    "coupon": ("storectl.cli.coupon", "app", "Coupons: templates, issuing them to members (优惠券 / 满减)."),
     "report": ("storectl.cli.report", "app", "Daily, staff, store, product and channel reports; month end."),
     "period": ("storectl.cli.report", "period_app", "Close and reopen accounting months."),
     "audit": ("storectl.cli.setup", "audit_app", "The append-only log of who changed what."),

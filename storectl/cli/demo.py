@@ -44,6 +44,10 @@ def _human(r: dict) -> None:
     say(f"  {r['sales']} sales ({r['units_sold']} items): revenue {money(r['revenue'])}, "
         f"gross profit {money(r['profit'])} ({r['margin_pct']} %)")
     say(f"  {r['in_transit']} units still on the road ({r['open_transfers']} open transfers)")
+    if r.get("promo"):
+        p = r["promo"]
+        say(f"  1 December: 秒杀 {p['flash_sku']} at {money(p['flash_price'])} for the first 2, "
+            f"满5000减500 to {p['mj500_issued']} 金卡 members")
     say(f"database:   {r['db']}")
     say(f"workbook:   {r['workbook']}")
     say("QR sheets:  " + "\n            ".join(r["qr_sheets"]))

@@ -31,6 +31,9 @@ def _member_table(r: dict) -> None:
             ("joined", when(r["joined_at"])),
         ],
     )
+    if r.get("coupons"):
+        table("coupons", ["code", "coupon", "terms", "expires", "state"],
+              [(c["code"], c["name"], c["terms"], c["expires"], c["state"] + (f" {c['sale']}" if c["sale"] else "")) for c in r["coupons"]])
 
 
 @app.command("add")

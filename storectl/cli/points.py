@@ -117,13 +117,15 @@ def rules(
 @rule_app.command("add")
 def rule_add(
     every: Annotated[int, typer.Option("--every", parser=WHOLE, help="Pays on every Nth day of a streak.")],
-    points_: Annotated[int, typer.Option("--points", parser=WHOLE, help="Points it pays.")],
+    points_: Annotated[Optional[int], typer.Option("--points", parser=WHOLE, help="Points it pays.")] = None,
     once: Annotated[bool, typer.Option("--once", help="Pays each member at most once, ever.")] = False,
+    coupon: Annotated[Optional[str], typer.Option("--coupon", help="Also (or only) issue this coupon on those days.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Add a check-in rule (rules add up on the days they share).
 
     Example: storectl points rule add --every 7 --points 20
+    A coupon on each 7th day: storectl points rule add --every 7 --coupon QD20
     """
     from storectl.services.loyalty import checkin
 
@@ -131,8 +133,17 @@ def rule_add(
         in_range(every, "--every", -10**9, 10**9)  # the service says what a rule may be
         in_range(points_, "--points", -10**9, 10**9)
         with write(manager=True) as s:
-            result = checkin.add_rule(s, every=every, points=points_, once=once)
-        emit(result, json_, lambda r: notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else "")))
+            result = checkin.add_rules(s, every=every, points=points_, once=once, coupon=coupon)
+
+        def human(r: dict) -> None:
+            if "points" in r:
+                notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else ""))
+            if r.get("coupon_rule"):
+                c = r["coupon_rule"]
+                notice(f"coupon rule {c['id']}: every {c['every']} day(s) of a streak issues {c['coupon']} {c['name']}")
+
+        emit(result, json_, human)
+
 
 
 @rule_app.command("remove")

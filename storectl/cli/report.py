@@ -149,6 +149,28 @@ def service(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = F
 
 
 @app.command()
+def coupons(period: PeriodOpt = None, json_: JsonOpt = False) -> None:
+    """Per coupon: issued, used, expired, discount given, revenue of the sales it was used on.
+
+    Example: storectl report coupons -p 2026-11
+    """
+    from storectl.services.promo import coupons as service
+
+    with guard(json_):
+        with read() as s:
+            result = service.report(s, period=period)
+
+        def human(r: dict) -> None:
+            t = r["total"]
+            rows = [(c["code"], c["name"], c["issued"], c["used"], c["expired"], money(c["discount"]), money(c["revenue"])) for c in r["coupons"]]
+            rows.append(("total", f"{t['sales']} sales", t["issued"], t["used"], t["expired"], money(t["discount"]), money(t["revenue"])))
+            table(f"coupons · {r['period']}", ["coupon", "name", "issued", "used", "expired", "discount", "revenue"], rows,
+                  right=["issued", "used", "expired", "discount", "revenue"])
+
+        emit(result, json_, human)
+
+
+@app.command()
 def daily(
     date: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
     store: StoreOpt = None,

@@ -90,6 +90,8 @@ def print_receipt(r: dict, *, title: str = "") -> None:
     totals = Table(show_header=False, box=None, pad_edge=False)
     totals.add_column("what")
     totals.add_column("amount", justify="right")
+    for c in r.get("coupons", []):
+        totals.add_row(f"coupon {c['code']} {escape(c['name'])}", f"-{money(c['off'])}")
     totals.add_row("[bold]total[/]", f"[bold]{money(r['total'])}[/]")
     if r["points_redeemed"]:
         totals.add_row(f"points ({r['points_redeemed']})", money(r["points_value"]))
@@ -126,6 +128,7 @@ def sell(
     pay: Annotated[Optional[List[str]], typer.Option("--pay", help=f"METHOD=AMOUNT: {', '.join(METHODS)}.")] = None,
     points: Annotated[int, typer.Option("--points", parser=WHOLE, help="Pay with this many points (members).")] = 0,
     on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
+    coupon: Annotated[Optional[List[str]], typer.Option("--coupon", help="The member's coupon code (several allowed).")] = None,
     file: ItemsFile = None,
     receipt: Annotated[Optional[str], typer.Option("--receipt", metavar="FILE.html", help="Also write the printable 80 mm receipt (with its QR code) here.")] = None,
     json_: JsonOpt = False,
@@ -146,7 +149,7 @@ def sell(
         with write() as s:
             result = sales.sell(
                 s, store=store, staff=staff, items=wanted, customer=customer, channel=channel,
-                prices=overrides, payments=payments, points=points, on_credit=on_credit,
+                prices=overrides, payments=payments, points=points, on_credit=on_credit, coupons=list(coupon or []),
             )
             page = receipts.with_receipt(s, result) if receipt else None
         if page is not None:  # after the commit: the lock is not held while the page is drawn

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from storectl.db import Database
 from storectl.errors import StoreError, invalid
 from storectl.demo import crm as crm_demo
+from storectl.demo import promo
 from storectl.demo.month import DAYS, FIRST, Month, moment, rows
 
 MONTH = f"{FIRST:%Y-%m}"
@@ -172,6 +173,7 @@ def _build_in(folder: Path, progress: Callable[[str], None]) -> dict:
     (folder / DELIVERIES[1]).write_text("".join(code + "\n" for code in codes), encoding="utf-8")
     progress("month-end workbook, QR sheets")
     till = _till_session(db, folder)
+    till.update(promo.run(db))  # 1 December: a flash sale, a 满减 coupon for 金卡, a check-in coupon
     problems = maintenance.check(db)
     if problems:
         raise AssertionError(f"the demo's books do not add up: {problems[:3]}")

@@ -38,6 +38,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "commission": ("Partner", "MemberPartner", "CommissionRule", "CommissionPayout", "CommissionLine"),
     "crm": ("CustomerTag", "Campaign", "CampaignMember", "Lead", "LeadNote", "LEAD_STATUSES"),
     "aftersales": ("ServiceTicket", "ServiceStep", "ServiceCost"),
+    "promo": ("Coupon", "CouponInstance", "SaleCoupon", "FlashTake", "CouponRule"),
 }
 _HOME = {name: area for area, names in AREAS.items() for name in names}
 __all__ = sorted(_HOME)
@@ -76,6 +77,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from storectl.models.level import Level  # noqa: F401
     from storectl.models.points import PointsEntry  # noqa: F401
     from storectl.models.price import PriceRule  # noqa: F401
+    from storectl.models.promo import Coupon, CouponInstance, CouponRule, FlashTake, SaleCoupon  # noqa: F401
     from storectl.models.product import Product  # noqa: F401
     from storectl.models.returns import Payment, ReturnLine, SaleReturn  # noqa: F401
     from storectl.models.sale import Sale, SaleLine, SalePayment  # noqa: F401

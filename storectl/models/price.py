@@ -17,6 +17,7 @@ class PriceRule(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(one_of("scope", ("list", "customer", "group", "level")), name="scope"),
         CheckConstraint("price_cents >= 0", name="price"),
+        CheckConstraint("quota IS NULL OR (flash_sold >= 0 AND flash_sold <= quota)", name="flash"),
         Index("ix_price_rule_lookup", "product_id", "scope", "scope_ref"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -28,3 +29,7 @@ class PriceRule(SQLModel, table=True):
     valid_until: Optional[date] = None  # inclusive
     created_at: datetime
     operator: str = ""
+    # a flash sale: the price holds for the first `quota` units (`per_member` each), then the next rule
+    quota: Optional[int] = None
+    per_member: Optional[int] = None
+    flash_sold: int = 0  # units sold at this price (a guarded counter, never above quota)

@@ -28,6 +28,7 @@ from storectl.money import format_money as fm
 from .commission import CommissionBooks
 from .crm import CrmBooks
 from .aftersales import AfterSales
+from .coupons import CouponBooks
 
 TZ = ZoneInfo("Asia/Shanghai")
 REDEEM_RATE = 10  # points worth ¥1 (default)
@@ -100,10 +101,11 @@ class Line:
     staff: str
     returned: int = 0
     returned_cost: int = 0
+    discount: int = 0  # the line's share of the sale's coupons
 
     @property
     def amount(self) -> int:
-        return self.price * self.qty
+        return self.price * self.qty - self.discount
 
 
 @dataclass
@@ -268,8 +270,9 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books(AfterSales, CommissionBooks, CrmBooks):
+class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks):
     def __init__(self) -> None:
+        self.coupons_init()
         self.now = local(SETUP_AT)
         self.counters: dict[str, int] = {}
         self.units: dict[str, Unit] = {}  # first code -> unit
@@ -491,6 +494,7 @@ class Books(AfterSales, CommissionBooks, CrmBooks):
                 line.price, line.rule = manual[line.sku], "manual"
             else:
                 line.price, line.rule = self.price(line.sku, customer)
+        taken = self.coupon_plan(op.get("coupons") or [], lines)
         total = sum(line.amount for line in lines)
         points = op.get("points") or 0
         points_value = points * 100 // REDEEM_RATE
@@ -523,6 +527,7 @@ class Books(AfterSales, CommissionBooks, CrmBooks):
         sale = Sale(doc, self.now, op["store"], op["staff"], customer, op.get("channel"), lines, total, paid, points,
                     points_value, due)
         self.sales[doc] = sale
+        self.coupons_used(doc, taken)
         for i, line in enumerate(lines):
             self.facts.append(Fact(self.now, doc, sale.store, line.staff, line.sku, customer, sale.channel, line.qty,
                                    line.amount, line.cost, True, i == 0))
@@ -566,7 +571,7 @@ class Books(AfterSales, CommissionBooks, CrmBooks):
         for i, qty in wanted:
             line = sale.lines[i]
             assert line.returned + qty <= line.qty
-            amount = line.price * qty
+            amount = line.amount * (line.returned + qty) // line.qty - line.amount * line.returned // line.qty
             if line.returned + qty == line.qty:
                 cost = line.cost - line.returned_cost
             else:
@@ -585,6 +590,8 @@ class Books(AfterSales, CommissionBooks, CrmBooks):
             self.facts.append(Fact(self.now, sale.doc, sale.store, line.staff, line.sku, sale.customer, sale.channel,
                                    -qty, -amount, -cost, False))
         r.amount = sum(x[2] for x in r.lines)
+        if all(l.returned == l.qty for l in sale.lines):
+            self.coupons_back(sale.doc)
         done = sum(e.amount for e in earlier) + r.amount
         points_value = restore = reverse = 0
         if sale.total > 0:

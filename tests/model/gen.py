@@ -34,7 +34,10 @@ from .books import (
     TRADE,
     TZ,
     Books,
+    Line,
 )
+from .coupons import CODES, COUPONS
+from .coupons import setup_commands as coupon_setup
 
 NAMES = ["周杰", "吴静", "郑浩", "孙丽", "马超", "朱婷", "胡斌", "郭敏", "何强", "高霞", "林峰", "罗娟"]
 METHODS = ["cash", "card", "wechat", "alipay", "transfer"]
@@ -78,6 +81,7 @@ def setup_commands() -> list[list[str]]:
     for sku, scope, ref, price in PRICE_RULES:
         cmds.append(["price", "set", sku, fm(price), f"--{scope}", ref])
     cmds += commission.setup_commands()
+    cmds += coupon_setup()
     return cmds
 
 
@@ -119,6 +123,8 @@ def command(op: dict) -> list[str]:
             cmd += ["--points", str(op["points"])]
         if op.get("credit"):
             cmd += ["--on-credit"]
+        for handle in op.get("coupons") or []:
+            cmd += ["--coupon", CODES.get(handle, handle)]
         return cmd
     if kind == "ret":
         items = [item[1] if item[0] == "unit" else f"{item[1]}:{item[2]}" for item in op.get("items") or []]
@@ -131,6 +137,8 @@ def command(op: dict) -> list[str]:
         return service_command(op)
     if kind == "commission_pay":
         return ["commission", "pay", op["earner"], "--method", op["method"]]
+    if kind == "coupon_issue":
+        return ["coupon", "issue", op["coupon"], op["phone"]]
     if kind == "member_add":
         cmd = ["member", "add", op["phone"], "--name", op["name"]]
         if op.get("channel"):
@@ -343,15 +351,21 @@ class History:
             op["prices"] = {key: self.c.int(base * 7 // 10, base)}
         # price it with the model (without applying) to know the total
         total = 0
+        priced = []
         for item in items:
             if item[0] == "unit":
                 u = self.books.unit(item[1])
                 key = item[1]
                 price = (op.get("prices") or {}).get(key)
-                total += price if price is not None else self.books.price(u.sku, customer)[0]
+                price = price if price is not None else self.books.price(u.sku, customer)[0]
+                total += price
+                priced.append(Line(u.sku, u.first, 1, price, "", 0, staff))
             else:
                 price = (op.get("prices") or {}).get(item[1])
-                total += item[2] * (price if price is not None else self.books.price(item[1], customer)[0])
+                price = price if price is not None else self.books.price(item[1], customer)[0]
+                total += item[2] * price
+                priced.append(Line(item[1], None, item[2], price, "", 0, staff))
+        total -= self._coupons_for(op, customer, priced)
         cust = self.books.customers.get(customer) if customer else None
         points = 0
         if cust is not None and cust.is_member and cust.points > 0 and self.c.chance(50):
@@ -385,6 +399,23 @@ class History:
         op["pay"] = pay
         op["credit"] = credit
         return op
+
+    def _coupons_for(self, op: dict, customer: str | None, priced: list) -> int:
+        """Sometimes use one or two of the buyer's open coupons; the discount they give (0 if none fit)."""
+        handles = self.books.open_coupons(customer) if customer else []
+        if not handles or not self.c.chance(80):
+            return 0
+        chosen = self.c.subset(handles, most=2)
+        try:
+            self.books.coupon_plan(chosen, priced)
+        except AssertionError:  # not for this sale (minimum, category, two non-stackable): sell without
+            return 0
+        op["coupons"] = chosen
+        return sum(l.discount for l in priced)
+
+    def op_coupon_issue(self) -> dict | None:
+        members = [c.code for c in self.books.customers.values() if c.is_member]
+        return {"op": "coupon_issue", "coupon": self.c.pick([c[0] for c in COUPONS]), "phone": self.c.pick(members)}
 
     def op_return(self) -> dict | None:
         open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines) and self.books.returnable(s)]
@@ -431,7 +462,7 @@ class History:
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
                ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
-               ("op_lead_add", 1)] + aftersales.WEIGHTS
+               ("op_lead_add", 1), ("op_coupon_issue", 3)] + aftersales.WEIGHTS
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)

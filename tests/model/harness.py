@@ -25,6 +25,7 @@ from storectl.money import format_money as fm
 from conftest import ON_POSTGRES, _pg_drop, _pg_schema_url, run
 from . import commission
 from .books import MONTH, SETUP_AT, STORES, Books, day_of, period
+from .coupons import CODES
 from .gen import setup_commands, show
 
 
@@ -133,6 +134,7 @@ class Player:
         self.ops: list[dict] = []
         self.label = label
         self.clock = SETUP_AT
+        CODES.clear()  # coupon handles -> the product's codes, learnt as they are issued
 
     collect: list | None = None  # a list: record every mismatch instead of stopping at the first (exploring)
 
@@ -190,6 +192,8 @@ class Player:
             self.check(where, got, want)
         elif kind in ("checkin", "commission_pay") or kind.startswith("service_"):
             self.check(where, got, answer)
+        elif kind == "coupon_issue" and got.get("instances"):
+            CODES[answer] = got["instances"][0]["code"]
 
     # --- the books at the end -------------------------------------------------------------
 
@@ -202,6 +206,7 @@ class Player:
             self._rows(f"report products -p {text}", self.cli(["report", "products", "-p", text]), b.report_products(p), "sku")
             got = self.cli(["report", "channels", "-p", text])
             self._rows(f"report channels -p {text}", got, b.report_channels(p), ("channel", "staff"))
+            self.check(f"report coupons -p {text}", self.cli(["report", "coupons", "-p", text]), b.report_coupons(p))
         for d in days:
             got = self.cli(["report", "daily", "--date", d.isoformat()])
             want = b.report_daily(d)
@@ -363,8 +368,9 @@ class Player:
             "cost on the road B13": fm(round(ev.value("Summary", "B13") * 100)),
             "points liability B14": fm(round(ev.value("Summary", "B14") * 100)),
             "warranty cost B15": fm(round(ev.value("Summary", "B15") * 100)),
-            "commission B16": fm(round(ev.value("Summary", "B16") * 100)),
-            "profit after commission B17": fm(round(ev.value("Summary", "B17") * 100)),
+            "coupon discount B16": fm(round(ev.value("Summary", "B16") * 100)),
+            "commission B17": fm(round(ev.value("Summary", "B17") * 100)),
+            "profit after commission B18": fm(round(ev.value("Summary", "B18") * 100)),
         }
         expense = self.books.commission_month(*commission.month_bounds())
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
@@ -377,14 +383,15 @@ class Player:
             "cost on the road B13": fm(sum(c for _, _, _, c in want["on_road"])),
             "points liability B14": fm(sum(r["closing"] for r in want["points"].values()) * 10),
             "warranty cost B15": fm(want["service"]["cost"]),
-            "commission B16": fm(expense),
-            "profit after commission B17": fm(int(total["profit"].replace(".", "")) - expense),
+            "coupon discount B16": self.books.report_coupons(period(MONTH))["total"]["discount"],
+            "commission B17": fm(expense),
+            "profit after commission B18": fm(int(total["profit"].replace(".", "")) - expense),
         })
         service = data_rows(wb["Service"], 1)
         self.check("workbook Service", {"rows": len(service), "cost": sum(cents(r[9]) for r in service)}, want["service"])
         ws = wb["Summary"]
         stores = {}
-        for row in ws.iter_rows(min_row=20, values_only=True):  # under the figures (warranty B15, commission B16, B17)
+        for row in ws.iter_rows(min_row=21, values_only=True):  # under the figures (B15 warranty, B16 coupons, B17-B18 commission)
             if not row or not row[0]:
                 break
             stores[row[0].split(" ")[0]] = {"revenue": fm(cents(row[1])), "cost": fm(cents(row[3]))}

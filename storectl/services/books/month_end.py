@@ -1,4 +1,5 @@
-"""The month-end workbook: Summary, Sales, Staff, Products, Receivables, Inventory, Points, Transfers, Service.
+"""The month-end workbook: Summary, Sales, Staff, Products, Receivables, Inventory, Points, Transfers, Coupons,
+Service, Commission.
 
 Written from one read snapshot, streamed (write-only openpyxl), into a temporary file that is
 renamed over the target only when complete: a killed export never leaves half a workbook.
@@ -38,7 +39,8 @@ from storectl.services.books.xlsx import (
     start_sheet,
 )
 
-SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Service", "Commission")
+SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Coupons", "Service",
+          "Commission")
 
 
 def resolve_month(session: Session, text: str | None) -> Period:
@@ -240,13 +242,16 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     points = books.points_sheet(session, wb, start, end)
     progress("Transfers")
     transfers = books.transfers_sheet(session, wb, end, tz)
+    progress("Coupons")
+    coupons = books.coupons_sheet(session, wb, start, end)
     progress("Service")
     service = books.service_sheet(session, wb, start, end, tz)
     progress("Commission")
     commission = month_end_commission.commission_sheet(session, wb, start, end, tz)
     progress("Summary")
     totals = reports.totals(session, period)
-    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, service, commission)
+    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, coupons, service,
+             commission)
     title = f"{settings.get(session, 'shop.name')} · 月结 {period.label}"
     for ws in wb.worksheets:  # printed on every page: the shop, the period and the sheet
         page_header(ws, title)
@@ -402,7 +407,7 @@ def sheet_col(i: int) -> str:
 # --- Summary -------------------------------------------------------------------------------
 
 
-def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, service, commission) -> None:  # noqa: ANN001
+def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, coupons, service, commission) -> None:  # noqa: ANN001
     """The figures (each a formula over a detail sheet's totals, with its value), the stores table
     and its chart under them: laid out to print on one A4 page, portrait."""
     from openpyxl.cell import WriteOnlyCell
@@ -445,10 +450,11 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
         ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
         ("保修成本 Warranty cost", f"={service.ref('保修成本 Warranty cost')}", service.total("保修成本 Warranty cost"), money_style),
-        # rows 16 and 17 (issue 20): commission expense from the Commission sheet, and the profit after it
+        ("优惠券折扣 Coupon discount given", f"={coupons.ref('折扣 Discount')}", coupons.total("折扣 Discount"), money_style),
+        # rows 17 and 18 (issue 20): commission expense from the Commission sheet, and the profit after it
         ("佣金 Commission expense", f"={commission.ref(month_end_commission.AMOUNT)}",
          commission.total(month_end_commission.AMOUNT), money_style),
-        ("佣金后利润 Profit after commission", "=B7-B16", revenue - cost - commission.total(month_end_commission.AMOUNT),
+        ("佣金后利润 Profit after commission", "=B7-B17", revenue - cost - commission.total(month_end_commission.AMOUNT),
          money_style),
     ]
     store_labels = [f"{r['store']} {r['name']}" for r in store_rows]

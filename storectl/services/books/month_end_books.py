@@ -1,4 +1,4 @@
-"""The month-end workbook's state sheets: Receivables, Inventory, Points and Transfers.
+"""The month-end workbook's state sheets: Receivables, Inventory, Points and Transfers; and Coupons.
 
 Each shows the books as they stood at the end of the period, even when the workbook is written
 later: balances and stock are rebuilt from the dated history (sales, returns, payments,
@@ -260,6 +260,21 @@ def service_sheet(session: Session, wb, start, end, tz) -> SheetWriter:  # noqa:
     for at, doc, store_id, staff_id, kind, product_id, unit_id, qty, cost in rows:
         sku, name = products[product_id]
         sheet.append([local_naive(at, tz), doc, stores.get(store_id), staff.get(staff_id), kind, sku, name, codes.get(unit_id), qty, cost])
+# --- Coupons -------------------------------------------------------------------------------
+
+
+def coupons_sheet(session: Session, wb, start, end) -> SheetWriter:  # noqa: ANN001
+    """Per coupon: issued, used, expired, the discount given on the month's sales and their revenue."""
+    from storectl.services.promo import coupons
+
+    cols = [
+        Col("优惠券 Coupon", "code", 12), Col("名称 Name", "text", 22),
+        Col("发放 Issued", "int", 10, True), Col("使用 Used", "int", 10, True), Col("过期 Expired", "int", 10, True),
+        Col("折扣 Discount", "money", 14, True), Col("用券销售额 Revenue", "money", 16, True),
+    ]
+    sheet = SheetWriter(wb, "Coupons", cols)  # a sale with two coupons counts in the revenue of each
+    for r in coupons.figures(session, start, end):
+        sheet.append([r["code"], r["name"], r["issued"], r["used"], r["expired"], r["discount"], r["revenue"]])
     sheet.totals()
     sheet.filter()
     return sheet

@@ -22,6 +22,7 @@ from storectl.services.shop import auth
 from storectl.services.shop import closing
 from storectl.services.shop import lookup
 from storectl.services.loyalty import ledger as loyalty
+from storectl.services.promo import coupons as coupon_rules
 from storectl.services.shop import settings
 
 MAX_EVERY = 3660  # ten years of daily check-ins
@@ -54,6 +55,21 @@ def add_rule(session: Session, *, every: int, points: int, once: bool = False) -
     session.add(row)
     session.flush()
     return rule_dict(session, row)
+
+
+def add_rules(session: Session, *, every: int, points: int | None = None, once: bool = False, coupon: str | None = None) -> dict:
+    """`points rule add`: a points rule, a coupon rule (promo.coupons, issue 22) or both, in one transaction."""
+    if points is None and coupon is None:
+        raise invalid("give --points, --coupon or both", "e.g. storectl points rule add --every 7 --points 20")
+    if coupon is not None and once:
+        raise invalid("--once goes with --points only", "a coupon rule issues on every Nth day")
+    if not isinstance(every, int) or not 1 <= every <= MAX_EVERY:
+        raise invalid(f"--every must be a whole number of days from 1 to {MAX_EVERY}", "e.g. --every 7 for each 7th day of a streak")
+    result = add_rule(session, every=every, points=points, once=once) if points is not None else {"every": every}
+    if coupon is not None:
+        auth.require_manager(session, "points rule add")
+        result["coupon_rule"] = coupon_rules.add_rule(session, every=every, code=coupon)
+    return result
 
 
 def list_rules(session: Session, *, include_removed: bool = False) -> list[dict]:
@@ -153,4 +169,5 @@ def checkin(session: Session, *, phone: str) -> dict:
         "balance": balance,
         "member": member.code,
         "paid": [{"rule": r.id, "every": r.every, "points": r.points, "once": r.once} for r in due],
+        "coupons": coupon_rules.on_checkin(session, member=member, streak=streak),
     }

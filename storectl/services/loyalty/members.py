@@ -182,7 +182,10 @@ def add_member(
 
 
 def show_member(session: Session, phone: str) -> dict:
-    return member_dict(session, lookup.member(session, phone))
+    from storectl.services.promo import coupons
+
+    row = lookup.member(session, phone)
+    return {**member_dict(session, row), "coupons": coupons.member_coupons(session, row.id)}
 
 
 def list_members(session: Session, *, level: str | None = None) -> list[dict]:

@@ -25,9 +25,10 @@ def invariant_checks() -> tuple:
     from storectl.services.stock import costing
     from storectl.services.aftersales import tickets
     from storectl.services.commission import payouts as commission
+    from storectl.services.promo import coupons
 
     return (stock_checks.invariants, costing.invariants, sales.invariants, sales_day.invariants,
-            receivables.invariants, points.invariants, tickets.invariants, commission.invariants)
+            receivables.invariants, points.invariants, tickets.invariants, commission.invariants, coupons.invariants)
 
 
 def init(db: Database, *, shop_name: str | None = None, timezone_name: str | None = None) -> dict:

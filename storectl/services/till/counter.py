@@ -40,7 +40,7 @@ HELP = [
     ("c PHONE|CODE", "set the customer (prices are quoted again for them)"),
     ("x CODE", "remove an item (a unit code, a SKU, or SKU:QTY to take some off)"),
     ("p N", "pay N points (members; p 0 takes them off)"),
-    ("k COUPON", "apply a coupon (not available yet)"),
+    ("k COUPON", "apply a member's coupon (k off takes them off)"),
     ("t TI-ID", "apply a trade-in credit (not available yet)"),
     ("pay METHOD AMOUNT", "add a payment: " + ", ".join(till_payments.METHODS)),
     ("credit", "the customer owes what is not paid (needs a customer)"),
@@ -94,14 +94,25 @@ class Basket:
     points: int = 0
     payments: list[tuple[str, int]] = field(default_factory=list)
     on_credit: bool = False
+    coupons: list[str] = field(default_factory=list)
+    discount_cents: int = 0  # what the coupons take off, as the sale will (promo.coupons.plan)
 
     @property
     def total_cents(self) -> int:
-        return sum(e.amount_cents for e in self.entries)
+        return sum(e.amount_cents for e in self.entries) - self.discount_cents
 
     @property
     def busy(self) -> bool:
         return bool(self.entries or self.customer or self.points or self.payments or self.on_credit)
+
+
+def _open_coupons(s: Session, buyer: Customer) -> list[dict]:
+    """The member's coupons that `k CODE` can use today."""
+    from storectl.services.promo import coupons
+
+    if not buyer.is_member:
+        return []
+    return [{k: c[k] for k in ("code", "name", "terms", "expires")} for c in coupons.member_coupons(s, buyer.id) if c["state"] == "open"]
 
 
 class Till:
@@ -165,7 +176,7 @@ class Till:
         if word == "p":
             return self.set_points(rest)
         if word == "k":
-            raise invalid("coupons are not available yet: k does nothing", "take the coupon's discount off by hand with storectl sell --price, or wait for coupons")
+            return self.coupon(rest)
         if word == "t":
             raise invalid("trade-ins are not available yet: t does nothing", "wait for trade-ins (回收 / 以旧换新)")
         if word == "pay":
@@ -215,7 +226,7 @@ class Till:
             self.basket.entries.append(entry)
         item = {"sku": entry.sku, "name": entry.name, "unit": entry.unit, "qty": entry.qty, "price": format_money(entry.price_cents),
                 "rule": entry.rule, "warranty_until": warranty, "amount": format_money(entry.amount_cents)}
-        return {"ok": True, "item": item, **self._state()}
+        return {"ok": True, "item": item, **self._recoupon(), **self._state()}
 
     def _entry(self, s: Session, text: str) -> Entry:
         """The line a scan adds, refused when it cannot be sold here (the basket is not touched)."""
@@ -248,10 +259,10 @@ class Till:
                 entry.price_cents, entry.rule = pricing.resolve(s, s.get(Product, entry.product_id), buyer)
             level = lookup.code_of(s, models.Level, buyer.level_id, "name") if buyer.is_member and buyer.level_id else None
             customer = {"code": buyer.code, "name": buyer.name, "phone": buyer.phone, "member": buyer.is_member,
-                        "level": level, "points": buyer.points if buyer.is_member else None, "coupons": [],
+                        "level": level, "points": buyer.points if buyer.is_member else None, "coupons": _open_coupons(s, buyer),
                         "owes": format_money(buyer.balance_cents), "credit_limit": format_money(buyer.credit_limit_cents)}
         self.basket.customer = customer["code"]
-        return {"ok": True, "customer": customer, "lines": self.lines(), **self._state()}
+        return {"ok": True, "customer": customer, "lines": self.lines(), **self._recoupon(), **self._state()}
 
     def lines(self) -> list[dict]:
         return [{"sku": e.sku, "name": e.name, "unit": e.unit, "qty": e.qty, "price": format_money(e.price_cents),
@@ -282,7 +293,7 @@ class Till:
         else:
             entries.remove(found)
             removed = {"sku": found.sku, "unit": found.unit, "qty": found.qty}
-        return {"ok": True, "removed": removed, "lines": self.lines(), **self._state()}
+        return {"ok": True, "removed": removed, "lines": self.lines(), **self._recoupon(), **self._state()}
 
     def set_points(self, text: str) -> dict:
         from storectl.money import parse_whole
@@ -295,6 +306,36 @@ class Till:
                 sales._points_value(s, self._buyer(s), points, self.basket.total_cents)
         self.basket.points = points
         return {"ok": True, **self._state()}
+
+    def coupon(self, text: str) -> dict:
+        """`k CODE`: the coupon joins the basket's (checked as the sale will check it); `k off` drops them."""
+        if not text:
+            raise invalid("k needs the member's coupon code", "e.g. k K7M3QX9A (c PHONE first; k off takes them off)")
+        wanted = [] if text.lower() == "off" else [*self.basket.coupons, text.strip().upper()]
+        with self._read() as s, _till_hints():
+            self.basket.discount_cents = self._discount(s, wanted)
+        self.basket.coupons = wanted
+        return {"ok": True, "coupons": wanted, "discount": format_money(self.basket.discount_cents), **self._state()}
+
+    def _recoupon(self) -> dict:
+        """After the basket or its customer changed: the coupons again, or dropped (with why) if they no longer fit."""
+        if not self.basket.coupons:
+            return {}
+        try:
+            with self._read() as s:
+                self.basket.discount_cents = self._discount(s, self.basket.coupons)
+            return {"discount": format_money(self.basket.discount_cents)}
+        except StoreError as err:
+            dropped, self.basket.coupons, self.basket.discount_cents = self.basket.coupons, [], 0
+            return {"coupons_dropped": dropped, "why": err.message}
+
+    def _discount(self, s: Session, codes: list[str]) -> int:
+        from storectl.services.promo import coupons
+
+        if not codes:
+            return 0
+        lines = [coupons.Basket(s.get(Product, e.product_id), e.qty, e.price_cents) for e in self.basket.entries]
+        return coupons.plan(s, buyer=self._buyer(s), lines=lines, codes=codes).discount
 
     def pay(self, text: str) -> dict:
         method, _, amount = text.partition(" ")
@@ -322,7 +363,8 @@ class Till:
             raise invalid("this till writes no receipts", "storectl sale receipt S-ID --out FILE.html")
         with self.db.write("till") as s, _till_hints():
             sale = sales.sell(s, store=self.store, staff=self.staff, items=[e.item() for e in b.entries],
-                              customer=b.customer, payments=list(b.payments), points=b.points, on_credit=b.on_credit)
+                              customer=b.customer, payments=list(b.payments), points=b.points, on_credit=b.on_credit,
+                              coupons=list(b.coupons))
             page = None
             if self.receipts is not None:
                 from storectl.services.till import receipts

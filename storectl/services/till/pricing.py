@@ -16,6 +16,8 @@ from storectl.codes import clean_code
 from storectl.errors import invalid, not_found
 from storectl.models import Customer, Level, PriceRule, Product
 from storectl.money import format_money
+from storectl.services.promo import coupons as coupon_rules
+from storectl.services.promo import flash
 from storectl.services.shop import closing
 from storectl.services.shop import lookup
 from storectl.services.shop import settings
@@ -27,21 +29,34 @@ def discounted(list_cents: int, discount_bp: int) -> int:
     return (list_cents * (10_000 - discount_bp) + 5_000) // 10_000
 
 
-def _newest_valid(session: Session, product_id: int, scope: str, ref: str, day: date) -> PriceRule | None:
-    return session.exec(
+def _newest_valid(session: Session, product_id: int, scope: str, ref: str, day: date, *,
+                  buyer: Customer | None = None, qty: int = 1, claim: bool = False, anyone: bool = False) -> PriceRule | None:
+    """The newest rule valid on `day`; a flash rule only while it has `qty` units left (for `buyer`),
+    and with `claim` its units are counted (promo.flash.claim, guarded)."""
+    query = (
         select(PriceRule)
         .where(PriceRule.product_id == product_id, PriceRule.scope == scope, PriceRule.scope_ref == ref)
         .where((PriceRule.valid_from.is_(None)) | (PriceRule.valid_from <= day))
         .where((PriceRule.valid_until.is_(None)) | (PriceRule.valid_until >= day))
         .order_by(PriceRule.created_at.desc(), PriceRule.id.desc())
-    ).first()
+    )
+    rule = session.exec(query).first()
+    if rule is None or rule.quota is None:
+        return rule
+    for rule in session.exec(query).all():  # a flash sale ahead: the first rule that still holds
+        if rule.quota is None or (rule.flash_sold < rule.quota if anyone else (flash.claim if claim else flash.available)(session, rule, buyer, qty)):
+            return rule
+    return None
 
 
-def resolve(session: Session, product: Product, customer: Customer | None, *, day: date | None = None) -> tuple[int, str]:
+def resolve(session: Session, product: Product, customer: Customer | None, *, day: date | None = None,
+            qty: int = 1, claim: bool = False) -> tuple[int, str]:
     """(price in cents, rule) for one unit of `product` sold to `customer` on `day` (default today).
 
-    Raises not_found when the product has no price at all for this customer.
+    A flash rule holds for a line of `qty` only while that many units are left (`claim`: the sale
+    counts them). Raises not_found when the product has no price at all for this customer.
     """
+    more = {"buyer": customer, "qty": qty, "claim": claim}
     day = day or settings.today(session)
     level = session.get(Level, customer.level_id) if customer is not None and customer.is_member and customer.level_id else None
     candidates: list[tuple[str, str, str]] = []
@@ -52,28 +67,31 @@ def resolve(session: Session, product: Product, customer: Customer | None, *, da
         if level is not None:
             candidates.append(("level", level.name, f"level:{level.name}"))
     for scope, ref, label in candidates:
-        rule = _newest_valid(session, product.id, scope, ref, day)
+        rule = _newest_valid(session, product.id, scope, ref, day, **more)
         if rule is not None:
-            return rule.price_cents, label
-    rule = _newest_valid(session, product.id, "list", "", day)
+            return rule.price_cents, rule_label(rule)
+    rule = _newest_valid(session, product.id, "list", "", day, **more)
     if rule is None:
         raise not_found(
             f"{product.sku} has no price valid on {day.isoformat()}",
             f"storectl price set {product.sku} AMOUNT",
         )
+    if rule.quota is not None:  # a flash price is the price: no level discount on top
+        return rule.price_cents, rule_label(rule)
     if level is not None and level.discount_bp > 0:
         return discounted(rule.price_cents, level.discount_bp), f"level-discount:{level.name}"
     return rule.price_cents, "list"
 
 
-def quote(session: Session, *, sku: str, customer: str | None = None, qty: int = 1) -> dict:
-    """`{"sku", "price", "rule", "qty", "amount"}`: what `customer` pays for `qty` of `sku` today."""
+def quote(session: Session, *, sku: str, customer: str | None = None, qty: int = 1, coupons: list[str] = ()) -> dict:
+    """`{"sku", "price", "rule", "qty", "amount"}`: what `customer` pays for `qty` of `sku` today
+    (with `coupons`, net of them, and `coupons`: what each takes off)."""
     if qty < 1 or qty > 1_000_000:
         raise invalid(f"quantity {qty} must be from 1 to 1000000", "e.g. --qty 2")
     product = lookup.product(session, sku)
     buyer = lookup.customer(session, customer) if customer else None
-    price, rule = resolve(session, product, buyer)
-    return {
+    price, rule = resolve(session, product, buyer, qty=qty)
+    out = {
         "sku": product.sku,
         "price": format_money(price),
         "rule": rule,
@@ -81,6 +99,14 @@ def quote(session: Session, *, sku: str, customer: str | None = None, qty: int =
         "amount": format_money(price * qty),
         "customer": buyer.code if buyer else None,
     }
+    if coupons:
+        line = coupon_rules.Basket(product, qty, price)
+        taken = coupon_rules.plan(session, buyer=buyer, lines=[line], codes=list(coupons))
+        out["amount"] = format_money(price * qty - line.discount_cents)
+        out["discount"] = format_money(taken.discount)
+        out["coupons"] = [{"code": t.instance.code, "coupon": t.coupon.code, "name": t.coupon.name, "off": format_money(t.off)}
+                          for t in taken.taken]
+    return out
 
 
 def _scope(session: Session, customer: str | None, group: str | None, level: str | None) -> tuple[str, str]:
@@ -97,14 +123,17 @@ def _scope(session: Session, customer: str | None, group: str | None, level: str
 
 
 def rule_label(rule: PriceRule) -> str:
-    return "list" if rule.scope == "list" else f"{rule.scope}:{rule.scope_ref}"
+    label = "list" if rule.scope == "list" else f"{rule.scope}:{rule.scope_ref}"
+    if rule.quota is not None:
+        return "flash" if rule.scope == "list" else f"flash:{label}"
+    return label
 
 
 def rule_dict(session: Session, rule: PriceRule, *, sku: str | None = None, day: date | None = None) -> dict:
     day = day or settings.today(session)
     valid = (rule.valid_from is None or rule.valid_from <= day) and (rule.valid_until is None or rule.valid_until >= day)
     in_force = valid and (
-        (winner := _newest_valid(session, rule.product_id, rule.scope, rule.scope_ref, day)) is not None
+        (winner := _newest_valid(session, rule.product_id, rule.scope, rule.scope_ref, day, anyone=True)) is not None
         and winner.id == rule.id
     )
     return {
@@ -120,6 +149,7 @@ def rule_dict(session: Session, rule: PriceRule, *, sku: str | None = None, day:
         "in_force": in_force,
         "created_at": settings.local_iso(session, rule.created_at),
         "operator": rule.operator,
+        **({"quota": rule.quota, "sold": rule.flash_sold, "per_member": rule.per_member} if rule.quota is not None else {}),
     }
 
 
@@ -133,10 +163,20 @@ def set_price(
     level: str | None = None,
     valid_from: date | None = None,
     valid_until: date | None = None,
+    quota: int | None = None,
+    per_member: int | None = None,
 ) -> dict:
-    """Append a price rule (manager only); a new row every time, never an edit."""
+    """Append a price rule (manager only); a new row every time, never an edit. With `quota`, a
+    flash sale: the price holds for the first `quota` units (`per_member` each, members only)."""
     if price_cents < 0:
         raise invalid("a price cannot be negative", "e.g. storectl price set IP17P 8999")
+    if per_member is not None and quota is None:
+        raise invalid("--per-member goes with --quota", "e.g. --quota 20 --per-member 1")
+    if quota is not None:
+        if valid_from is None or valid_until is None:
+            raise invalid("a flash sale (--quota) needs --from and --until", "e.g. --from 2026-12-12 --until 2026-12-12 --quota 20")
+        if quota < 1 or (per_member is not None and not 1 <= per_member <= quota):
+            raise invalid("--quota must be at least 1, and --per-member from 1 to the quota", "e.g. --quota 20 --per-member 1")
     if valid_from and valid_until and valid_until < valid_from:
         raise invalid(
             f"--until {valid_until.isoformat()} is before --from {valid_from.isoformat()}",
@@ -153,6 +193,8 @@ def set_price(
         price_cents=price_cents,
         valid_from=valid_from,
         valid_until=valid_until,
+        quota=quota,
+        per_member=per_member,
         created_at=db.now_of(session),
         operator=db.operator_of(session),
     )

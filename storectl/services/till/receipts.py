@@ -180,6 +180,8 @@ def receipt_html(r: dict) -> str:
             details.append(f"已退 returned {esc(line['returned'])}")
         out.append(f"<tr><td class=\"sub\" colspan=\"2\">{'<br>'.join(details)}</td></tr>\n")
     out.append("</table>\n<hr>\n<table>\n")
+    for c in r.get("coupons", []):
+        out.append(_row(f"优惠券 coupon {esc(c['code'])} {esc(c['name'])}", _money("-" + c["off"])) + "\n")
     out.append(_row("合计 total", _money(r["total"]), "total") + "\n")
     if r.get("points_redeemed"):
         out.append(_row(f"积分抵扣 points ({esc(r['points_redeemed'])})", _money(r["points_value"])) + "\n")

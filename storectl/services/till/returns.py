@@ -25,6 +25,7 @@ from storectl.models import Customer, Product, ReturnLine, Sale, SaleLine, SaleP
 from storectl.money import format_money
 from storectl.services.shop import closing
 from storectl.services.loyalty import ledger as loyalty
+from storectl.services.promo import coupons as coupon_rules
 from storectl.services.shop import lookup
 from storectl.services.till import payments
 from storectl.services.till import sale_views
@@ -92,7 +93,8 @@ def _return_line(session: Session, *, sale: Sale, ret: SaleReturn, line: SaleLin
     )
     if result.rowcount != 1:
         raise StoreError("conflict", f"line {line.line_no} of {sale.doc_no} was returned meanwhile", f"storectl sale show {sale.doc_no}")
-    amount = line.price_cents * qty
+    # what was paid for the line (net of its coupons), pro rata on the running quantity
+    amount = line.amount_cents * (before + qty) // line.qty - line.amount_cents * before // line.qty
     if before + qty == line.qty:  # the last part takes what is left, so the parts add up
         earlier = session.execute(
             select(func.coalesce(func.sum(ReturnLine.cost_cents), 0)).where(ReturnLine.sale_line_id == line.id)
@@ -180,6 +182,9 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
         session.refresh(buyer)
         loyalty.refresh_level(session, buyer)
 
+    now_back = {line.id: qty for line, qty in wanted}
+    if all(line.returned_qty + now_back.get(line.id, 0) >= line.qty for line in lines):
+        coupon_rules.give_back(session, sale_id=original.id)  # returned in full: unexpired coupons come back
     ret.amount_cents, ret.credit_cents, ret.refund_cents = amount, credit, refund
     ret.refund_method = (refund_method or "cash") if refund > 0 else ""
     ret.points_restored, ret.points_reversed, ret.points_unrecovered = restore, reversed_, unrecovered

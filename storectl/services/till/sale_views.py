@@ -21,7 +21,7 @@ from storectl.models import (
     Staff,
     Store,
 )
-from storectl.money import format_money
+from storectl.money import cents_of, format_money
 from storectl.periods import add_months
 from storectl.services.shop import lookup
 from storectl.services.shop import settings
@@ -95,7 +95,16 @@ def sale_dict(session: Session, sale: Sale, *, returns: list[str] | None = None)
         "points_balance": buyer.points if buyer is not None and buyer.is_member else None,
         "due": format_money(sale.due_cents),
         "returns": list(returns),
+        **_coupons(session, sale),
     }
+
+
+def _coupons(session: Session, sale: Sale) -> dict:
+    """The coupons a sale used and what each took off (the lines' amounts are net of them)."""
+    from storectl.services.promo import coupons
+
+    used = coupons.sale_coupons(session, sale.id)
+    return {"coupons": used, "discount": format_money(sum(cents_of(c["off"]) for c in used))} if used else {}
 
 
 def sale_by_doc(session: Session, text: str) -> Sale:

@@ -38,6 +38,7 @@ from storectl.models import (
 from storectl.money import format_money, parse_money
 from storectl.services.shop import closing
 from storectl.services.loyalty import ledger as loyalty
+from storectl.services.promo import coupons as coupon_rules
 from storectl.services.shop import lookup
 from storectl.services.till import pricing
 from storectl.services.books import sales_day
@@ -135,10 +136,11 @@ class _Line:
     price_cents: int = 0
     rule: str = ""
     cost_cents: int = 0
+    discount_cents: int = 0  # this line's share of the sale's coupons
 
     @property
     def amount_cents(self) -> int:
-        return self.price_cents * self.qty
+        return self.price_cents * self.qty - self.discount_cents
 
 
 def _collect(session: Session, items: list[str]) -> list[_Line]:
@@ -183,7 +185,7 @@ def _apply_prices(session: Session, lines: list[_Line], overrides: list[tuple[st
         if manual is not None:
             line.price_cents, line.rule = manual, "manual"
         else:
-            line.price_cents, line.rule = pricing.resolve(session, line.product, buyer)
+            line.price_cents, line.rule = pricing.resolve(session, line.product, buyer, qty=line.qty, claim=True)
 
 
 # --- taking stock ---------------------------------------------------------------------------
@@ -240,6 +242,7 @@ def sell(
     payments: list[tuple[str, int]] = (),
     points: int = 0,
     on_credit: bool = False,
+    coupons: list[str] = (),
 ) -> dict:
     """Sell `items` at `store` by `staff`; returns the receipt (sale_dict)."""
     closing.ensure_open(session)
@@ -248,6 +251,7 @@ def sell(
         raise invalid("nothing to sell", ITEM_HINT)
     lines = _collect(session, list(items))
     _apply_prices(session, lines, list(prices), buyer)
+    taken = coupon_rules.plan(session, buyer=buyer, lines=lines, codes=list(coupons))  # sets each line's discount
     total = sum(line.amount_cents for line in lines)
     handed = till_payments.tendered(list(payments))
     points = points or 0
@@ -263,6 +267,7 @@ def sell(
     session.add(sale)
     session.flush()
     _book_lines(session, sale, lines, clerk)
+    coupon_rules.redeem(session, sale_id=sale.id, sale_doc=sale.doc_no, plan_=taken)
     for method, cents in settled.payments.items():
         session.add(SalePayment(sale_id=sale.id, method=method, amount_cents=cents))
     session.flush()
