@@ -260,6 +260,11 @@ def service_sheet(session: Session, wb, start, end, tz) -> SheetWriter:  # noqa:
     for at, doc, store_id, staff_id, kind, product_id, unit_id, qty, cost in rows:
         sku, name = products[product_id]
         sheet.append([local_naive(at, tz), doc, stores.get(store_id), staff.get(staff_id), kind, sku, name, codes.get(unit_id), qty, cost])
+    sheet.totals()
+    sheet.filter()
+    return sheet
+
+
 # --- Coupons -------------------------------------------------------------------------------
 
 
