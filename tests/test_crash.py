@@ -197,7 +197,9 @@ def _workbook_ok(path: Path) -> bool:
         if z.testzip() is not None:
             return False
         names = z.namelist()
-    return "xl/workbook.xml" in names and sum(n.startswith("xl/worksheets/sheet") for n in names) == 9  # + Commission (issue 20)
+    from storectl.services.books.month_end import SHEETS
+
+    return "xl/workbook.xml" in names and sum(n.startswith("xl/worksheets/sheet") for n in names) == len(SHEETS)
 
 
 def test_a_killed_month_end_export_never_replaces_a_good_workbook(month_shop, tmp_path):
