@@ -29,10 +29,13 @@ UNIT_STATUSES = (
     "lost",
     "supplier_returned",
     "internal_use",
+    "reserved",  # held for a pre-order (SO-): still in its store, sold to no one else
 )
+UNIT_CONDITIONS = ("new", "used-A", "used-B", "used-C", "used-D")  # a trade-in's grade
 ROLES = ("clerk", "manager", "accountant")
 # The stock ledger's movement kinds (services/stock/kinds.Kind carries their directions).
-MOVEMENT_KINDS = ("in", "out", "count", "sale", "return", "transfer_send", "transfer_receive", "transfer_cancel")
+MOVEMENT_KINDS = ("in", "out", "count", "sale", "return", "transfer_send", "transfer_receive", "transfer_cancel",
+                  "tradein", "reserve", "release")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

@@ -44,6 +44,7 @@ from storectl.services.books import sales_day
 from storectl.services.shop import settings
 from storectl.services.till import payments as till_payments
 from storectl.services.till import receipts
+from storectl.services.trade import tradeins
 from storectl.services.till.sale_views import sale_dict
 from storectl.services.stock import ledger
 from storectl.services.stock.ledger import Kind, Line
@@ -239,8 +240,13 @@ def sell(
     payments: list[tuple[str, int]] = (),
     points: int = 0,
     on_credit: bool = False,
+    tradein: list[str] = (),
+    credits: dict[str, int] | None = None,
 ) -> dict:
-    """Sell `items` at `store` by `staff`; returns the receipt (sale_dict)."""
+    """Sell `items` at `store` by `staff`; returns the receipt (sale_dict).
+
+    `tradein`: TI- credits taken as the payment `tradein`; `credits`: money already held for this
+    sale by method (a pre-order's `deposit`)."""
     closing.ensure_open(session)
     shop, clerk, buyer, chan = _parties(session, store=store, staff=staff, customer=customer, channel=channel)
     if not items:
@@ -249,6 +255,10 @@ def sell(
     _apply_prices(session, lines, list(prices), buyer)
     total = sum(line.amount_cents for line in lines)
     handed = till_payments.tendered(list(payments))
+    handed.update(credits or {})
+    traded, handed[tradeins.METHOD] = tradeins.credits(session, list(tradein), customer_id=buyer.id if buyer else None)
+    if not handed[tradeins.METHOD]:
+        del handed[tradeins.METHOD]
     points = points or 0
     points_value = _points_value(session, buyer, points, total)
     settled = till_payments.settle(total, points_value, handed, on_credit=on_credit, has_customer=buyer is not None)
@@ -261,6 +271,7 @@ def sell(
     )
     session.add(sale)
     session.flush()
+    tradeins.use_credits(session, traded, sale_id=sale.id, sale_doc=sale.doc_no)
     _book_lines(session, sale, lines, clerk)
     for method, cents in settled.payments.items():
         session.add(SalePayment(sale_id=sale.id, method=method, amount_cents=cents))
@@ -321,7 +332,7 @@ def _book_lines(session: Session, sale: Sale, lines: list[_Line], clerk) -> None
         session.add(SaleLine(
             sale_id=sale.id, line_no=number, product_id=line.product.id, unit_id=line.unit.id if line.unit else None,
             qty=line.qty, price_cents=line.price_cents, amount_cents=line.amount_cents, rule=line.rule,
-            cost_cents=line.cost_cents, staff_id=clerk.id,
+            cost_cents=line.cost_cents, staff_id=clerk.id, condition=line.unit.condition if line.unit else "new",
         ))
     session.flush()
     sales_day.record_sale(session, at=sale.at, store_id=sale.store_id,

@@ -1,0 +1,164 @@
+"""Trade-ins (TI-) and pre-orders with deposits (SO-), SPEC §15."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import fails, imei, ok, run, storectl_exe
+
+OLD1, OLD2 = imei("35693803564390"), imei("35693803564391")
+OLD = f"{OLD1},{OLD2},F2LXOLD01"
+NEW1, NEW2 = imei("86012345678911"), imei("86012345678912")
+NEW = f"{NEW1},{NEW2},F17NEW01"
+
+
+def receive(codes: str, cost: str = "7000", store: str = "SZ01", sku: str = "IP17P") -> None:
+    ok("stock", "in", "--store", store, "--sku", sku, "--cost", cost, "--supplier", "SUP01", codes)
+
+
+def trade(codes: str = OLD, *extra: str, price: str = "2800", grade: str = "B") -> dict:
+    return ok("tradein", codes, "--sku", "IP17P", "--grade", grade, "--price", price, "--store", "SZ01", "--staff", "E002", *extra)
+
+
+# --- trade-in: into stock at the price paid --------------------------------------------------
+
+
+def test_a_trade_in_puts_the_unit_in_stock_used_at_the_price_paid(shop):
+    ti = trade(OLD, "--customer", "C002")
+    assert ti["id"] == "TI-000001" and ti["condition"] == "used-B" and ti["price"] == "2800.00" and ti["credit"] is True
+    unit = ok("sn", "show", OLD1)
+    assert unit["status"] == "in_stock" and unit["store"] == "SZ01" and unit["cost"] == "2800.00" and unit["condition"] == "used-B"
+    assert [h["kind"] for h in unit["history"]] == ["tradein"] and unit["history"][0]["customer"] == "C002"
+    assert ok("stock", "levels", "--store", "SZ01") == [
+        {"store": "SZ01", "sku": "IP17P", "name": "iPhone 17 Pro 256GB", "kind": "serial", "qty": 1, "value": "2800.00"}]
+    assert run("db", "check").code == 0
+
+
+def test_stock_list_tells_new_units_from_used_ones(shop):
+    receive(NEW)
+    trade(OLD)
+    used = ok("stock", "list", "--condition", "used")
+    new = ok("stock", "list", "--condition", "new")
+    assert [u["codes"]["IMEI1"] for u in used] == [OLD1] and used[0]["condition"] == "used-B"
+    assert [u["codes"]["IMEI1"] for u in new] == [NEW1] and new[0]["condition"] == "new"
+    fails("invalid_input", "stock", "list", "--condition", "refurbished")
+
+
+def test_a_trade_in_checks_the_codes_like_a_stock_in(shop):
+    fails("invalid_input", "tradein", f"{OLD1},{OLD2}", "--sku", "IP17P", "--grade", "B", "--price", "2800", "--store", "SZ01")
+    fails("invalid_input", "tradein", f"{OLD1[:-1]}0,{OLD2},SNX", "--sku", "IP17P", "--grade", "B", "--price", "2800", "--store", "SZ01")
+    fails("invalid_input", "tradein", OLD, "--sku", "IP17P", "--grade", "E", "--price", "2800", "--store", "SZ01")
+    fails("invalid_input", "tradein", "00123", "--sku", "00123", "--grade", "A", "--price", "5", "--store", "SZ01")
+    fails("invalid_input", "tradein", OLD, "--sku", "IP17P", "--grade", "B", "--price", "-1", "--store", "SZ01")
+    fails("invalid_input", "tradein", OLD, "--sku", "IP17P", "--grade", "B", "--price", "2800", "--store", "SZ01", "--pay", "bitcoin")
+    assert ok("stock", "list") == [] and ok("tradeins", "list") == []
+
+
+def test_a_code_the_shop_holds_is_a_conflict(shop):
+    receive(NEW)
+    err = fails("conflict", "tradein", NEW, "--sku", "IP17P", "--grade", "A", "--price", "5000", "--store", "SZ01")
+    assert NEW1 in err["message"] and "in_stock at SZ01" in err["message"]
+    trade(OLD)
+    fails("conflict", "tradein", OLD, "--sku", "IP17P", "--grade", "A", "--price", "5000", "--store", "SZ01")
+    assert len(ok("tradeins", "list")) == 1
+
+
+def test_a_unit_the_shop_sold_before_comes_back_with_its_history(shop):
+    receive(NEW, cost="7000")
+    sale = ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--customer", "C002", "--pay", "cash=8999")
+    ti = ok("tradein", NEW, "--sku", "IP17P", "--grade", "A", "--price", "6000", "--store", "SZ02", "--customer", "C002", "--pay", "cash")
+    assert ti["returning"] is True and ti["paid"] == "cash"
+    unit = ok("sn", "show", "F17NEW01")
+    assert [h["kind"] for h in unit["history"]] == ["in", "sale", "tradein"]
+    assert unit["status"] == "in_stock" and unit["store"] == "SZ02" and unit["cost"] == "6000.00" and unit["condition"] == "used-A"
+    # the first sale keeps the cost it booked
+    assert ok("sale", "show", sale["id"])["lines"][0]["cost"] == "7000.00"
+    # and it cannot also be returned on that sale: it came back as a trade-in
+    err = fails("conflict", "return", sale["id"])
+    assert ti["id"] in err["message"]
+    assert run("db", "check").code == 0
+
+
+def test_codes_of_a_sold_unit_given_with_another_code_are_a_conflict(shop):
+    receive(NEW)
+    ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--pay", "cash=8999")
+    fails("conflict", "tradein", f"{NEW1},{NEW2},OTHERSN", "--sku", "IP17P", "--grade", "A", "--price", "6000", "--store", "SZ01")
+    fails("conflict", "tradein", f"{NEW1},{OLD2},F17NEW01", "--sku", "IP17P", "--grade", "A", "--price", "6000", "--store", "SZ01")
+
+
+# --- the credit: a payment `tradein`, once ------------------------------------------------------
+
+
+def test_a_trade_in_credit_pays_part_of_a_sale(shop):
+    receive(NEW)
+    ti = trade(OLD, "--customer", "C002")
+    sale = ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--customer", "C002", "--tradein", ti["id"], "--pay", "wechat=6199")
+    assert sale["payments"] == {"wechat": "6199.00", "tradein": "2800.00"} and sale["total"] == "8999.00"
+    shown = ok("tradeins", "show", ti["id"])
+    assert shown["used_on"] == sale["id"]
+    assert ok("tradeins", "list", "--open") == []
+    assert run("db", "check").code == 0
+
+
+def test_a_trade_in_credit_used_twice_is_refused(shop):
+    receive(NEW)
+    receive(f"{imei('86012345678913')},{imei('86012345678914')},F17NEW02")
+    ti = trade(OLD)
+    first = ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--tradein", ti["id"], "--pay", "cash=6199")
+    err = fails("conflict", "sell", "--store", "SZ01", "--staff", "E002", "F17NEW02", "--tradein", ti["id"], "--pay", "cash=6199")
+    assert first["id"] in err["message"]
+    assert ok("sn", "show", "F17NEW02")["status"] == "in_stock"
+
+
+def test_a_paid_out_trade_in_is_no_credit(shop):
+    receive(NEW)
+    ti = trade(OLD, "--pay", "cash")
+    fails("conflict", "sell", "--store", "SZ01", "--staff", "E002", NEW1, "--tradein", ti["id"], "--pay", "cash=6199")
+    fails("not_found", "sell", "--store", "SZ01", "--staff", "E002", NEW1, "--tradein", "TI-000009", "--pay", "cash=6199")
+
+
+def test_another_customers_credit_does_not_pay(shop):
+    receive(NEW)
+    ti = trade(OLD, "--customer", "C002")
+    fails("invalid_input", "sell", "--store", "SZ01", "--staff", "E002", NEW1, "--customer", "C001", "--tradein", ti["id"], "--pay", "cash=6199")
+
+
+def test_two_processes_racing_for_one_credit_make_one_sale(shop):
+    receive(NEW)
+    receive(f"{imei('86012345678913')},{imei('86012345678914')},F17NEW02")
+    ti = trade(OLD)
+    procs = [
+        subprocess.Popen(storectl_exe() + ["sell", "--store", "SZ01", "--staff", "E002", code, "--tradein", ti["id"], "--pay", "cash=6199", "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        for code in (NEW1, "F17NEW02")
+    ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert sorted(rc for rc, _, _ in results) == [0, 1], results
+    loser = next(json.loads(out)["error"] for rc, out, _ in results if rc)
+    assert loser["code"] == "conflict"
+    assert len(ok("sale", "list")) == 1
+
+
+# --- used units sell like new, with the used warranty --------------------------------------------
+
+
+def test_a_used_unit_sells_with_the_used_warranty(shop):
+    trade(OLD)
+    sale = ok("sell", "--store", "SZ01", "--staff", "E002", OLD1, "--price", f"{OLD1}=3500", "--pay", "cash=3500")
+    line = sale["lines"][0]
+    assert line["cost"] == "2800.00" and line["condition"] == "used-B"
+    assert line["warranty_until"] == "2027-02-02"  # 3 months, not the product's 12
+    assert ok("sn", "show", OLD1)["warranty_until"] == "2027-02-02"
+
+
+def test_the_used_warranty_is_a_setting(shop):
+    ok("config", "set", "warranty.used_months", "6")
+    trade(OLD)
+    sale = ok("sell", "--store", "SZ01", "--staff", "E002", OLD1, "--price", f"{OLD1}=3500", "--pay", "cash=3500")
+    assert sale["lines"][0]["warranty_until"] == "2027-05-02"
+    receive(NEW)
+    new = ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--pay", "cash=8999")
+    assert new["lines"][0]["warranty_until"] == "2027-11-02" and new["lines"][0]["condition"] == "new"
