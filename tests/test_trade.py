@@ -162,3 +162,123 @@ def test_the_used_warranty_is_a_setting(shop):
     receive(NEW)
     new = ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--pay", "cash=8999")
     assert new["lines"][0]["warranty_until"] == "2027-11-02" and new["lines"][0]["condition"] == "new"
+
+
+# --- pre-orders: reserved stock, a deposit held ----------------------------------------------------
+
+
+def at(day: str, time: str = "11:00") -> dict:
+    return {"STORECTL_NOW": f"2026-{day}T{time}:00+08:00"}
+
+
+def test_a_pre_order_reserves_the_unit_and_holds_the_deposit_as_no_revenue(shop):
+    receive(NEW)
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=1000", "--until", "2026-11-20", "--store", "SZ01", "--staff", "E002")
+    assert so["id"] == "SO-000001" and so["status"] == "open" and so["total"] == "8999.00" and so["deposit"] == "1000.00"
+    assert so["due"] == "7999.00" and so["payments"][0] == {"at": so["at"], "kind": "deposit", "method": "wechat", "amount": "1000.00", "staff": "E002"}
+    assert ok("sn", "show", NEW1)["status"] == "reserved"
+    assert ok("report", "stores", "-p", "2026-11") == []  # a deposit is no sale
+    assert [o["id"] for o in ok("order", "list", "--open")] == ["SO-000001"]
+    assert ok("stock", "list", "--status", "reserved")[0]["codes"]["IMEI1"] == NEW1
+    assert run("db", "check").code == 0
+
+
+def test_a_reserved_unit_cannot_be_sold_sent_or_counted_missing(shop):
+    receive(NEW)
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "cash=500", "--store", "SZ01", "--staff", "E002")
+    err = fails("conflict", "sell", "--store", "SZ01", "--staff", "E002", NEW1, "--pay", "cash=8999")
+    assert "reserved" in err["message"]
+    fails("conflict", "transfer", "send", "--from", "SZ01", "--to", "SZ02", NEW1)
+    fails("conflict", "order", "add", NEW1, "--customer", "C001", "--deposit", "cash=500", "--store", "SZ01", "--staff", "E002")
+    fails("conflict", "stock", "out", "--reason", "internal-use", "--store", "SZ01", NEW1)
+    receive(f"{imei('86012345678913')},{imei('86012345678914')},F17NEW02")
+    count = ok("stock", "count", "--store", "SZ01", "F17NEW02", "--apply")
+    assert count["matched"] == 1 and NEW1 not in json.dumps(count["missing"])
+    assert ok("sn", "show", NEW1)["status"] == "reserved"
+    assert ok("order", "show", so["id"])["status"] == "open"
+
+
+def test_completing_a_pre_order_sells_it_with_the_deposit_paid_and_who_took_each_payment(shop):
+    receive(NEW)
+    ok("stock", "in", "--store", "SZ01", "--sku", "00123", "--cost", "12", "--qty", "5")
+    so = ok("order", "add", NEW1, "00123:2", "--customer", "C002", "--deposit", "wechat=1000", "--store", "SZ01", "--staff", "E002",
+            "--price", f"{NEW1}=8800")
+    assert so["total"] == "8878.00"
+    done = ok("order", "complete", so["id"], "--pay", "cash=7878", "--staff", "E001", env=at("11-05"))
+    sale = done["receipt"]
+    assert done["status"] == "completed" and done["sale"] == sale["id"]
+    assert sale["total"] == "8878.00" and sale["payments"] == {"cash": "7878.00", "deposit": "1000.00"} and sale["staff"] == "E001"
+    assert [(p["kind"], p["method"], p["amount"], p["staff"]) for p in done["payments"]] == [
+        ("deposit", "wechat", "1000.00", "E002"), ("balance", "cash", "7878.00", "E001")]
+    assert ok("sn", "show", NEW1)["status"] == "sold"
+    assert ok("report", "stores", "-p", "2026-11")[0]["revenue"] == "8878.00"
+    fails("conflict", "order", "complete", so["id"], "--pay", "cash=7878")
+    fails("conflict", "order", "cancel", so["id"])
+    assert run("db", "check").code == 0
+
+
+def test_a_pre_order_must_be_paid_in_full_to_complete(shop):
+    receive(NEW)
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=1000", "--store", "SZ01", "--staff", "E002")
+    fails("invalid_input", "order", "complete", so["id"], "--pay", "cash=100")
+    assert ok("order", "show", so["id"])["status"] == "open" and ok("sn", "show", NEW1)["status"] == "reserved"
+
+
+def test_a_deposit_is_more_than_zero_and_at_most_the_order(shop):
+    receive(NEW)
+    fails("invalid_input", "order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=9000", "--store", "SZ01", "--staff", "E002")
+    fails("invalid_input", "order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=0", "--store", "SZ01", "--staff", "E002")
+    fails("invalid_input", "order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=100", "--until", "2026-10-01", "--store", "SZ01", "--staff", "E002")
+    fails("not_found", "order", "add", NEW1, "--customer", "C999", "--deposit", "wechat=100", "--store", "SZ01", "--staff", "E002")
+    fails("insufficient_stock", "order", "add", "00123:3", "--customer", "C002", "--deposit", "wechat=10", "--store", "SZ01", "--staff", "E002")
+    assert ok("order", "list") == [] and ok("sn", "show", NEW1)["status"] == "in_stock"
+
+
+def test_cancelling_refunds_the_deposit_and_releases_the_unit(shop):
+    receive(NEW)
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=1000", "--store", "SZ01", "--staff", "E002")
+    done = ok("order", "cancel", so["id"])
+    assert done["status"] == "cancelled" and done["refunded"] == "1000.00" and done["forfeited"] == "0.00"
+    assert done["payments"][-1]["kind"] == "refund" and done["payments"][-1]["method"] == "wechat"
+    assert ok("sn", "show", NEW1)["status"] == "in_stock"
+    ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--pay", "cash=8999")
+    assert run("db", "check").code == 0
+
+
+def test_cancelling_with_forfeit_keeps_the_deposit(shop):
+    receive(NEW)
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "cash=800", "--store", "SZ01", "--staff", "E002")
+    done = ok("order", "cancel", so["id"], "--forfeit")
+    assert done["forfeited"] == "800.00" and done["refunded"] == "0.00" and done["payments"][-1]["kind"] == "forfeit"
+    assert ok("sn", "show", NEW1)["status"] == "in_stock"
+    assert ok("report", "stores", "-p", "2026-11") == []  # other income, not sales revenue
+    assert run("db", "check").code == 0
+
+
+def test_a_cancel_after_the_deposits_month_closed_books_in_the_open_month(shop):
+    receive(NEW)
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "cash=800", "--store", "SZ01", "--staff", "E002", env=at("11-20"))
+    ok("period", "close", "2026-11", env=at("12-02"))
+    fails("period_closed", "order", "cancel", so["id"], "--forfeit", env=at("11-30"))
+    done = ok("order", "cancel", so["id"], "--forfeit", env=at("12-02"))
+    assert done["closed_at"].startswith("2026-12-02")
+    assert run("db", "check", env=at("12-02")).code == 0
+
+
+def test_a_sale_and_a_reservation_racing_for_one_unit_make_exactly_one_winner(shop):
+    for attempt in range(3):
+        a, b = imei(f"8601234567{attempt:02d}21"), imei(f"8601234567{attempt:02d}22")
+        receive(f"{a},{b},F17RACE{attempt}")
+        procs = [
+            subprocess.Popen(storectl_exe() + args + ["--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+            for args in (["sell", "--store", "SZ01", "--staff", "E002", a, "--pay", "cash=8999"],
+                         ["order", "add", a, "--customer", "C002", "--deposit", "cash=500", "--store", "SZ01", "--staff", "E003"])
+        ]
+        results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+        assert sorted(rc for rc, _, _ in results) == [0, 1], results
+        assert all("Traceback" not in out + err for _, out, err in results)
+        loser = next(json.loads(out)["error"] for rc, out, _ in results if rc)
+        assert loser["code"] == "conflict"
+        status = ok("sn", "show", a)["status"]
+        assert status == ("sold" if results[0][0] == 0 else "reserved")
+    assert run("db", "check").code == 0

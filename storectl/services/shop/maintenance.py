@@ -23,9 +23,10 @@ def invariant_checks() -> tuple:
     from storectl.services.books import sales_day
     from storectl.services.stock import stock_checks
     from storectl.services.stock import costing
+    from storectl.services.trade import orders, tradeins
 
     return (stock_checks.invariants, costing.invariants, sales.invariants, sales_day.invariants,
-            receivables.invariants, points.invariants)
+            receivables.invariants, points.invariants, tradeins.invariants, orders.invariants)
 
 
 def init(db: Database, *, shop_name: str | None = None, timezone_name: str | None = None) -> dict:
