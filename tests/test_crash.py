@@ -197,7 +197,7 @@ def _workbook_ok(path: Path) -> bool:
         if z.testzip() is not None:
             return False
         names = z.namelist()
-    return "xl/workbook.xml" in names and sum(n.startswith("xl/worksheets/sheet") for n in names) == 8
+    return "xl/workbook.xml" in names and sum(n.startswith("xl/worksheets/sheet") for n in names) == 9
 
 
 def test_a_killed_month_end_export_never_replaces_a_good_workbook(month_shop, tmp_path):
@@ -225,7 +225,7 @@ def test_a_killed_month_end_export_never_replaces_a_good_workbook(month_shop, tm
             assert f == target or (f.name.startswith(".") and f.name.endswith(".part")), f
         assert integrity(db) == "ok"
     wb = load_workbook(target, read_only=True)
-    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers"]
+    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Orders"]
     assert sum(1 for r in wb["Sales"].iter_rows(min_row=2) if r[1].value and str(r[1].value).startswith("S-")) == SALE_LINES
     wb.close()
     _sound(db, full=True)

@@ -99,7 +99,7 @@ def test_month_end_json_totals_match_the_hand_figures(november, tmp_path):
 
 def test_the_workbook_has_every_sheet_with_frozen_filtered_headers(november, tmp_path):
     _, wb = _workbook(tmp_path)
-    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers"]
+    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Orders"]
     for name in wb.sheetnames[1:]:
         ws = wb[name]
         assert ws.freeze_panes is not None, name

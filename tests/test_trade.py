@@ -282,3 +282,76 @@ def test_a_sale_and_a_reservation_racing_for_one_unit_make_exactly_one_winner(sh
         status = ok("sn", "show", a)["status"]
         assert status == ("sold" if results[0][0] == 0 else "reserved")
     assert run("db", "check").code == 0
+
+
+# --- month end, reports --------------------------------------------------------------------------
+
+
+def _money(value):
+    from decimal import Decimal
+
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@pytest.fixture
+def traded_november(shop):
+    """A trade-in in stock, one sold, a pre-order open at month end, one cancelled with the deposit kept."""
+    receive(NEW, cost="7000")
+    receive(f"{imei('86012345678913')},{imei('86012345678914')},F17NEW02", cost="7000")
+    ti = trade(OLD, "--customer", "C002")  # cost 2800, stays in stock
+    ok("tradein", f"{imei('35693803564392')},{imei('35693803564393')},F2LXOLD02", "--sku", "IP17P", "--grade", "C",
+       "--price", "2000", "--store", "SZ01", "--pay", "cash", env=at("11-03"))
+    ok("sell", "--store", "SZ01", "--staff", "E002", "F2LXOLD02", "--price", "F2LXOLD02=2600", "--pay", "cash=2600", env=at("11-04"))
+    ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--customer", "C002", "--tradein", ti["id"], "--pay", "wechat=6199", env=at("11-05"))
+    ok("order", "add", "F17NEW02", "--customer", "C001", "--deposit", "transfer=2000", "--store", "SZ01", "--staff", "E002", env=at("11-10"))
+    ok("stock", "in", "--store", "SZ01", "--sku", "00123", "--cost", "12", "--qty", "10", env=at("11-10"))
+    so = ok("order", "add", "00123:2", "--customer", "C002", "--deposit", "cash=30", "--store", "SZ01", "--staff", "E002", env=at("11-11"))
+    ok("order", "cancel", so["id"], "--forfeit", env=at("11-12"))
+
+
+def test_reports_split_new_and_used_goods(traded_november):
+    rows = {r["condition"]: r for r in ok("report", "condition", "-p", "2026-11", env=at("12-03"))}
+    assert (rows["used"]["units"], rows["used"]["revenue"], rows["used"]["cost"], rows["used"]["profit"]) == (1, "2600.00", "2000.00", "600.00")
+    assert (rows["new"]["units"], rows["new"]["revenue"], rows["new"]["cost"]) == (1, "8999.00", "7000.00")
+    total = ok("report", "stores", "-p", "2026-11", env=at("12-03"))[0]
+    assert total["revenue"] == "11599.00"  # the forfeited deposit is other income, not sales
+
+
+def test_the_month_end_shows_deposits_held_and_trade_in_stock_at_cost(traded_november, tmp_path):
+    from openpyxl import load_workbook
+
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path), env=at("12-03"))
+    wb = load_workbook(result["path"])
+    assert "Orders" in wb.sheetnames
+    orders = [r for r in wb["Orders"].iter_rows(min_row=2, values_only=True) if r[0] and r[0].startswith("SO-")]
+    assert [(r[0], r[4], _money(r[8]), _money(r[9])) for r in orders] == [
+        ("SO-000001", "open", _money(2000), _money(0)), ("SO-000002", "cancelled", _money(0), _money(30))]
+    units = {r[3].split(" / ")[0]: r for r in wb["Inventory"].iter_rows(values_only=True) if r[3] and str(r[3]).startswith(("35", "86"))}
+    assert units[OLD1][6] == "used-B" and units[imei("86012345678913")][6] == "new"  # the reserved unit is still the shop's
+    assert run("db", "check", env=at("12-03")).code == 0
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_summary_figures_equal_the_detail_after_libreoffice_recalculates(traded_november, tmp_path):
+    from conftest import recalculated
+
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path), env=at("12-03"))
+    wb = recalculated(result["path"], tmp_path)
+    figures = {str(row[0]).split(" ")[0]: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=20, values_only=True) if row[0]}
+    assert _money(figures["定金"]) == _money(2000)
+    assert _money(figures["没收定金"]) == _money(30)
+    assert _money(figures["回收库存"]) == _money(2800)
+    assert _money(figures["库存金额"]) == _money(2800 + 7000 + 10 * 12)
+
+
+def test_a_later_cancel_leaves_the_deposit_held_in_the_closed_month(traded_november, tmp_path):
+    from openpyxl import load_workbook
+
+    ok("period", "close", "2026-11", env=at("12-02"))
+    ok("order", "cancel", "SO-000001", env=at("12-03"))
+    nov = load_workbook(ok("report", "month", "2026-11", "--out", str(tmp_path / "nov.xlsx"), env=at("12-04"))["path"])
+    held = [r for r in nov["Orders"].iter_rows(values_only=True) if r[0] == "SO-000001"][0]
+    assert held[4] == "open" and _money(held[8]) == _money(2000)
+    dec = load_workbook(ok("report", "month", "2026-12", "--out", str(tmp_path / "dec.xlsx"), env=at("12-04"))["path"])
+    row = [r for r in dec["Orders"].iter_rows(values_only=True) if r[0] == "SO-000001"][0]
+    assert row[4] == "cancelled" and _money(row[8]) == 0 and _money(row[10]) == _money(2000)

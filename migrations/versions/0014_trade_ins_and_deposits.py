@@ -34,6 +34,22 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _sqlite_unit_checks(old: str, new: str, *, add_condition: bool) -> None:
+    """Rewrite `unit`'s CREATE TABLE text: the status CHECK `old` -> `new`, and the condition CHECK added or removed."""
+    conn = op.get_bind()
+    sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'unit'").scalar()
+    cost = "CONSTRAINT ck_unit_cost CHECK (cost_cents >= 0)"
+    condition = f"CONSTRAINT ck_unit_condition CHECK ({_one_of('condition', CONDITIONS)}), "
+    assert f"CHECK ({old})" in sql and cost in sql, sql
+    sql = sql.replace(f"CHECK ({old})", f"CHECK ({new})")
+    sql = sql.replace(cost, condition + cost) if add_condition else sql.replace(condition, "")
+    version = conn.exec_driver_sql("PRAGMA schema_version").scalar()
+    conn.exec_driver_sql("PRAGMA writable_schema = ON")
+    conn.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'unit'", (sql,))
+    conn.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    conn.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
 def upgrade() -> None:
     op.create_table('sale_order',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -129,16 +145,18 @@ def upgrade() -> None:
     with op.batch_alter_table('order_payment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_payment_order_id'), ['order_id'], unique=False)
 
-    with op.batch_alter_table('sale_line', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('condition', sqlmodel.sql.sqltypes.AutoString(), server_default='new', nullable=False))
-
+    # plain ADD COLUMN: a batch copy of `sale_line` or `unit` would drop a table others point to
+    op.add_column('sale_line', sa.Column('condition', sqlmodel.sql.sqltypes.AutoString(), server_default='new', nullable=False))
+    op.add_column('unit', sa.Column('condition', sqlmodel.sql.sqltypes.AutoString(), server_default='new', nullable=False))
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")  # the copy of `unit` is renamed back before commit
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('condition', sqlmodel.sql.sqltypes.AutoString(), server_default='new', nullable=False))
-        batch_op.drop_constraint(op.f('ck_unit_status'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_unit_status'), _one_of("status", STATUSES))
-        batch_op.create_check_constraint(op.f('ck_unit_condition'), _one_of("condition", CONDITIONS))
+        # SQLite cannot ALTER a CHECK, and copying `unit` breaks the foreign keys of every table that
+        # points to it; widening a CHECK that every row meets is a change of the schema text only
+        # (sqlite.org/lang_altertable.html, "other kinds of table schema changes")
+        _sqlite_unit_checks(_one_of("status", STATUSES[:7]), _one_of("status", STATUSES), add_condition=True)
+    else:
+        op.drop_constraint(op.f('ck_unit_status'), 'unit', type_='check')
+        op.create_check_constraint(op.f('ck_unit_status'), 'unit', _one_of("status", STATUSES))
+        op.create_check_constraint(op.f('ck_unit_condition'), 'unit', _one_of("condition", CONDITIONS))
     with op.batch_alter_table('movement', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_movement_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_movement_kind'), _one_of("kind", KINDS))
@@ -149,15 +167,13 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f('ck_movement_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_movement_kind'), _one_of("kind", KINDS[:8]))
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_unit_condition'), type_='check')
-        batch_op.drop_constraint(op.f('ck_unit_status'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_unit_status'), _one_of("status", STATUSES[:7]))
-        batch_op.drop_column('condition')
-
-    with op.batch_alter_table('sale_line', schema=None) as batch_op:
-        batch_op.drop_column('condition')
+        _sqlite_unit_checks(_one_of("status", STATUSES), _one_of("status", STATUSES[:7]), add_condition=False)
+    else:
+        op.drop_constraint(op.f('ck_unit_condition'), 'unit', type_='check')
+        op.drop_constraint(op.f('ck_unit_status'), 'unit', type_='check')
+        op.create_check_constraint(op.f('ck_unit_status'), 'unit', _one_of("status", STATUSES[:7]))
+    op.execute("ALTER TABLE unit DROP COLUMN condition")
+    op.execute("ALTER TABLE sale_line DROP COLUMN condition")
 
     with op.batch_alter_table('order_payment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_payment_order_id'))

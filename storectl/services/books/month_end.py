@@ -21,6 +21,7 @@ from storectl.money import cents_of
 from storectl.models import Channel, Customer, Product, Staff, Store
 from storectl.periods import Period, last_month, parse_period
 from storectl.services.books import month_end_books as books
+from storectl.services.books import month_end_trade
 from storectl.services.books import reports
 from storectl.services.shop import settings
 from storectl.services.books.facts import signed_lines
@@ -37,7 +38,7 @@ from storectl.services.books.xlsx import (
     start_sheet,
 )
 
-SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers")
+SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Orders")
 
 
 def resolve_month(session: Session, text: str | None) -> Period:
@@ -239,9 +240,11 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     points = books.points_sheet(session, wb, start, end)
     progress("Transfers")
     transfers = books.transfers_sheet(session, wb, end, tz)
+    progress("Orders")
+    orders = month_end_trade.orders_sheet(session, wb, start, end, tz)
     progress("Summary")
     totals = reports.totals(session, period)
-    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers)
+    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, orders)
     title = f"{settings.get(session, 'shop.name')} · 月结 {period.label}"
     for ws in wb.worksheets:  # printed on every page: the shop, the period and the sheet
         page_header(ws, title)
@@ -397,7 +400,7 @@ def sheet_col(i: int) -> str:
 # --- Summary -------------------------------------------------------------------------------
 
 
-def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers) -> None:  # noqa: ANN001
+def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, orders) -> None:  # noqa: ANN001
     """The figures (each a formula over a detail sheet's totals, with its value), the stores table
     and its chart under them: laid out to print on one A4 page, portrait."""
     from openpyxl.cell import WriteOnlyCell
@@ -439,6 +442,11 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", transfers.total("数量 Qty"), None),
         ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
         ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
+        ("定金 Deposits held at month end", f"={orders.ref('定金持有 Deposit held')}", orders.total("定金持有 Deposit held"), money_style),
+        ("没收定金 Forfeited deposits (other income)", f"={orders.ref('没收 Forfeited')}", orders.total("没收 Forfeited"), money_style),
+        # the used-* units of Inventory's serial-units table (its column G); the units are also in 库存金额 above
+        ("回收库存 Trade-in stock at cost", "=" + "+".join(f"SUMIF(Inventory!G:G,\"used-{g}\",Inventory!E:E)" for g in "ABCD"),
+         _yuan(inventory.used_cents), money_style),
     ]
     store_labels = [f"{r['store']} {r['name']}" for r in store_rows]
     # every label fits its column (CJK characters count two); the money columns fit ¥99,999,999.99
