@@ -329,7 +329,7 @@ def test_a_reader_that_does_not_recalculate_finds_every_figure_equal_to_the_json
     assert (summary["在途"], _yuan(summary["在途成本"])) == (1, "7200.00")
     assert _yuan(summary["积分负债"]) == _yuan(pts_total["负债 Liability"])
     stores = {r["store"]: r for r in ok("report", "stores", "-p", "2026-11", env=env)}
-    table = [row for row in sheets["Summary"][16:] if row and row[0]]
+    table = [row for row in sheets["Summary"][19:] if row and row[0]]
     assert {row[0].split(" ")[0]: (_yuan(row[1]), _yuan(row[3]), _yuan(row[4])) for row in table} == {
         k: (r["revenue"], r["cost"], r["profit"]) for k, r in stores.items()}
 

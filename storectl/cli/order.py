@@ -37,7 +37,7 @@ def add(
     until: Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="The last day the goods are held (YYYY-MM-DD).")] = None,
     store: Annotated[Optional[str], typer.Option("--store", help="Store code (default: the operator's store).")] = None,
     staff: Annotated[Optional[str], typer.Option("--staff", help="Who took the deposit (default: the operator).")] = None,
-    price: Annotated[Optional[List[str]], typer.Option("--price", metavar="ITEM=AMOUNT", help="An agreed price per item (repeatable).")] = None,
+    price: Annotated[Optional[List[str]], typer.Option("--price", metavar="ITEM=AMOUNT", help="An agreed price per item.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Reserve units (and promise quantities) for a customer against a deposit; prints the SO- id.
@@ -61,7 +61,7 @@ def add(
 @app.command("complete")
 def complete(
     order: OrderArg,
-    pay: Annotated[Optional[List[str]], typer.Option("--pay", metavar="METHOD=AMOUNT", help=f"The balance: {', '.join(METHODS)} (repeatable).")] = None,
+    pay: Annotated[Optional[List[str]], typer.Option("--pay", metavar="METHOD=AMOUNT", help=f"The balance: {', '.join(METHODS)}.")] = None,
     staff: Annotated[Optional[str], typer.Option("--staff", help="Who takes the balance and makes the sale (default: the order's salesperson).")] = None,
     json_: JsonOpt = False,
 ) -> None:

@@ -126,7 +126,7 @@ def sell(
     pay: Annotated[Optional[List[str]], typer.Option("--pay", help=f"METHOD=AMOUNT: {', '.join(METHODS)}.")] = None,
     points: Annotated[int, typer.Option("--points", parser=WHOLE, help="Pay with this many points (members).")] = 0,
     on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
-    tradein: Annotated[Optional[List[str]], typer.Option("--tradein", metavar="TI-ID", help="Take a trade-in's credit as payment (once; repeatable).")] = None,
+    tradein: Annotated[Optional[List[str]], typer.Option("--tradein", metavar="TI-ID", help="Take a trade-in's credit as payment (each once).")] = None,
     file: ItemsFile = None,
     receipt: Annotated[Optional[str], typer.Option("--receipt", metavar="FILE.html", help="Also write the printable 80 mm receipt (with its QR code) here.")] = None,
     json_: JsonOpt = False,

@@ -443,7 +443,7 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
         ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
         ("定金 Deposits held at month end", f"={orders.ref('定金持有 Deposit held')}", orders.total("定金持有 Deposit held"), money_style),
-        ("没收定金 Forfeited deposits (other income)", f"={orders.ref('没收 Forfeited')}", orders.total("没收 Forfeited"), money_style),
+        ("没收定金 Forfeited deposits", f"={orders.ref('没收 Forfeited')}", orders.total("没收 Forfeited"), money_style),
         # the used-* units of Inventory's serial-units table (its column G); the units are also in 库存金额 above
         ("回收库存 Trade-in stock at cost", "=" + "+".join(f"SUMIF(Inventory!G:G,\"used-{g}\",Inventory!E:E)" for g in "ABCD"),
          _yuan(inventory.used_cents), money_style),
