@@ -522,7 +522,7 @@ class Month:
         """Every unit on the shelf scanned by whichever of its codes comes to hand, except one (AirPods, if any are left)."""
         from storectl.services.shop import lookup
 
-        units = self.units_at(s, store, used=True)
-        gone = next((u for u in units if u.sku == "APP3"), units[-1])
+        units, new = self.units_at(s, store, used=True), self.units_at(s, store)
+        gone = next((u for u in new if u.sku == "APP3"), new[-1])
         return [(f"line {i}", self.rng.choice(list(lookup.unit_codes(s, u.id).values())))
-                for i, u in enumerate((u for u in units if u is not gone), start=1)]
+                for i, u in enumerate((u for u in units if u.id != gone.id), start=1)]
