@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from storectl.money import format_money as fm
 
+from .trade import TradeBooks
+
 TZ = ZoneInfo("Asia/Shanghai")
 REDEEM_RATE = 10  # points worth ¥1 (default)
 EARN_RATE_MILLI = 1000  # points per ¥1 (default 1)
@@ -199,7 +201,7 @@ def margin_pct(revenue: int, cost: int) -> str | None:
     if revenue <= 0:
         return None
     pct = (Decimal(revenue - cost) * 100 / Decimal(revenue)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{pct:.1f}"
+    return f"{pct.copy_abs() if pct == 0 else pct:.1f}"  # a loss that rounds to nothing shows 0.0, as the product does
 
 
 def avg_ticket(revenue: int, sales: int) -> str:
@@ -264,7 +266,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books:
+class Books(TradeBooks):
     def __init__(self) -> None:
         self.now = local(SETUP_AT)
         self.counters: dict[str, int] = {}
@@ -282,6 +284,7 @@ class Books:
         self.facts: list[Fact] = []
         self.customers: dict[str, Customer] = {}
         self.month_end: dict | None = None
+        self.no_return: set[tuple[str, int]] = set()  # sale lines whose unit came back as a trade-in (trade.py)
         for code, name, phone, group, limit in TRADE:
             self.customers[code] = Customer(code, name, phone=phone, group=group, credit_limit=limit)
         for phone, name, channel, staff in MEMBERS:

@@ -16,6 +16,9 @@ from datetime import datetime, timedelta
 
 from storectl.money import format_money as fm
 
+from . import trade
+from .trade import TradeHistory
+
 from .books import (
     CHANNELS,
     CHECKIN_RULES,
@@ -130,6 +133,8 @@ def command(op: dict) -> list[str]:
         if op.get("staff"):
             cmd += ["--staff", op["staff"]]
         return cmd
+    if kind == "tradein":
+        return trade.command(op)
     raise ValueError(kind)
 
 
@@ -181,7 +186,7 @@ def luhn(body: str) -> str:
 # --- the generator --------------------------------------------------------------------------
 
 
-class History:
+class History(TradeHistory):
     """Builds a valid history step by step, applying each operation to its own model."""
 
     def __init__(self, chooser: Chooser) -> None:
@@ -377,13 +382,14 @@ class History:
         return op
 
     def op_return(self) -> dict | None:
-        open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines)]
+        open_ = [s for s in self.books.sales.values() if trade.returnable(self.books, s)]
         if not open_:
             return None
         sale = self.c.pick(open_)
-        if self.c.chance(40):
+        whole = not any(doc == sale.doc for doc, _ in self.books.no_return)  # a traded-back unit would refuse it
+        if whole and self.c.chance(40):
             return {"op": "ret", "sale": sale.doc}
-        left = [(i, l) for i, l in enumerate(sale.lines) if l.returned < l.qty]
+        left = [(i, sale.lines[i]) for i in trade.returnable(self.books, sale)]
         chosen = self.c.subset(left)
         items = []
         for _, line in chosen:
@@ -415,7 +421,7 @@ class History:
                 "channel": self.c.pick([None, *CHANNELS]), "staff": self.c.pick([None, *STAFF])}
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
-               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1)]
+               ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_tradein", 1)]
 
     def step(self, *, december: bool = False) -> dict:
         at = self.advance(december)

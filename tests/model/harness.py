@@ -189,6 +189,8 @@ class Player:
             self.check(where, got, want)
         elif kind == "checkin":
             self.check(where, got, answer)
+        elif kind == "tradein":
+            self.check(where, got, {"id": answer["id"], "price": fm(answer["price"]), "returning": answer["returning"]})
 
     # --- the books at the end -------------------------------------------------------------
 
