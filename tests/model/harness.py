@@ -362,6 +362,8 @@ class Player:
             "on the road B12": round(ev.value("Summary", "B12")),
             "cost on the road B13": fm(round(ev.value("Summary", "B13") * 100)),
             "points liability B14": fm(round(ev.value("Summary", "B14") * 100)),
+            "deposits held B15": fm(round(ev.value("Summary", "B15") * 100)),  # no pre-orders in the generated histories
+            "forfeited deposits B16": fm(round(ev.value("Summary", "B16") * 100)),
         }
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
         self.check("workbook Summary", summary, {
@@ -372,10 +374,11 @@ class Player:
             "on the road B12": sum(q for _, _, q, _ in want["on_road"]),
             "cost on the road B13": fm(sum(c for _, _, _, c in want["on_road"])),
             "points liability B14": fm(sum(r["closing"] for r in want["points"].values()) * 10),
+            "deposits held B15": "0.00", "forfeited deposits B16": "0.00",
         })
         ws = wb["Summary"]
         stores = {}
-        for row in ws.iter_rows(min_row=17, values_only=True):
+        for row in ws.iter_rows(min_row=20, values_only=True):  # under the figures (B5:B17) and the stores' header
             if not row or not row[0]:
                 break
             stores[row[0].split(" ")[0]] = {"revenue": fm(cents(row[1])), "cost": fm(cents(row[3]))}
@@ -458,6 +461,11 @@ class Evaluator:
                 return ""
             ratio = Decimal(str(self.value(sheet, m.group(2)))) / Decimal(str(self.value(sheet, m.group(3))))
             return float(ratio.quantize(Decimal("0.001"), rounding="ROUND_HALF_UP"))
+        terms = re.findall(r'SUMIF\((\w+)!([A-Z]+):[A-Z]+,"([^"]*)",\w+!([A-Z]+):[A-Z]+\)', body)
+        if terms and "+".join(f'SUMIF({t[0]}!{t[1]}:{t[1]},"{t[2]}",{t[0]}!{t[3]}:{t[3]})' for t in terms) == body:
+            # whole-column SUMIFs with a text criterion (the Summary's trade-in stock over Inventory)
+            return sum(float(ws[f"{col}{r}"].value or 0) for where, test, crit, col in terms for ws in [self.wb[where]]
+                       for r in range(1, ws.max_row + 1) if ws[f"{test}{r}"].value == crit)
         values: list[float] = []
 
         def rng(mt) -> str:  # noqa: ANN001
