@@ -227,8 +227,8 @@ def test_a_killed_month_end_export_never_replaces_a_good_workbook(month_shop, tm
             assert f == target or (f.name.startswith(".") and f.name.endswith(".part")), f
         assert integrity(db) == "ok"
     wb = load_workbook(target, read_only=True)
-    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Coupons", "Service",
-                             "Commission"]
+    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Orders",
+                             "Coupons", "Service", "Commission"]
     assert sum(1 for r in wb["Sales"].iter_rows(min_row=2) if r[1].value and str(r[1].value).startswith("S-")) == SALE_LINES
     wb.close()
     _sound(db, full=True)

@@ -99,8 +99,8 @@ def test_month_end_json_totals_match_the_hand_figures(november, tmp_path):
 
 def test_the_workbook_has_every_sheet_with_frozen_filtered_headers(november, tmp_path):
     _, wb = _workbook(tmp_path)
-    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Coupons", "Service",
-                             "Commission"]
+    assert wb.sheetnames == ["Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Orders",
+                             "Coupons", "Service", "Commission"]
     for name in wb.sheetnames[1:]:
         ws = wb[name]
         assert ws.freeze_panes is not None, name
@@ -330,7 +330,7 @@ def test_a_reader_that_does_not_recalculate_finds_every_figure_equal_to_the_json
     assert (summary["在途"], _yuan(summary["在途成本"])) == (1, "7200.00")
     assert _yuan(summary["积分负债"]) == _yuan(pts_total["负债 Liability"])
     stores = {r["store"]: r for r in ok("report", "stores", "-p", "2026-11", env=env)}
-    table = [row for row in sheets["Summary"][20:] if row and row[0]]  # under the figures
+    table = [row for row in sheets["Summary"][23:] if row and row[0]]  # under the figures
     assert {row[0].split(" ")[0]: (_yuan(row[1]), _yuan(row[3]), _yuan(row[4])) for row in table} == {
         k: (r["revenue"], r["cost"], r["profit"]) for k, r in stores.items()}
 

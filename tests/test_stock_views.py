@@ -15,7 +15,7 @@ def test_stock_list_filters_by_store_sku_and_status(shop):
     assert [u["codes"] for u in everything] == [
         {"IMEI1": PHONE_1[0], "IMEI2": PHONE_1[1], "SN": PHONE_1[2]}, {"SN": "A1"}, {"SN": "A2"}, {"SN": "B1"},
     ]
-    assert everything[0] == {"sku": "IP17P", "codes": everything[0]["codes"], "status": "in_stock", "store": "SZ01", "cost": "6999.50"}
+    assert everything[0] == {"sku": "IP17P", "codes": everything[0]["codes"], "status": "in_stock", "store": "SZ01", "cost": "6999.50", "condition": "new"}
     assert [u["codes"]["SN"] for u in ok("stock", "list", "--store", "SZ02")] == ["B1"]
     assert [u["codes"]["SN"] for u in ok("stock", "list", "--sku", "MBA13", "--status", "in_stock")] == ["A2", "B1"]
     assert [u["codes"]["SN"] for u in ok("stock", "list", "--status", "sold")] == ["A1"]

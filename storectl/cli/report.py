@@ -99,6 +99,25 @@ def products(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = 
 
 
 @app.command()
+def condition(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = False) -> None:
+    """New and used (traded-in) goods apart: sales, units, revenue, cost, profit.
+
+    Example: storectl report condition -p 2026-11
+    """
+    from storectl.services.books import reports
+
+    with guard(json_):
+        with read() as s:
+            p = reports.resolve_period(s, period)
+            rows = reports.by_condition(s, p, store=store)
+        emit(rows, json_, lambda rs: table(
+            f"new and used · {p.label}", ["condition", "sales", "units", "revenue", "cost", "profit", "margin"],
+            [(r["condition"], r["sales"], r["units"], money(r["revenue"]), money(r["cost"]), money(r["profit"]),
+              f"{r['margin_pct']}%" if r["margin_pct"] is not None else "") for r in rs],
+            right=["sales", "units", "revenue", "cost", "profit", "margin"]))
+
+
+@app.command()
 def channels(period: PeriodOpt = None, store: StoreOpt = None, json_: JsonOpt = False) -> None:
     """Per acquisition channel and staff code: members brought in and what buyers bought.
 

@@ -129,6 +129,7 @@ def sell(
     points: Annotated[int, typer.Option("--points", parser=WHOLE, help="Pay with this many points (members).")] = 0,
     on_credit: Annotated[bool, typer.Option("--on-credit", help="The customer owes what is not paid.")] = False,
     coupon: Annotated[Optional[List[str]], typer.Option("--coupon", help="The member's coupon code (several allowed).")] = None,
+    tradein: Annotated[Optional[List[str]], typer.Option("--tradein", metavar="TI-ID", help="Take a trade-in's credit as payment (each once).")] = None,
     file: ItemsFile = None,
     receipt: Annotated[Optional[str], typer.Option("--receipt", metavar="FILE.html", help="Also write the printable 80 mm receipt (with its QR code) here.")] = None,
     json_: JsonOpt = False,
@@ -150,6 +151,7 @@ def sell(
             result = sales.sell(
                 s, store=store, staff=staff, items=wanted, customer=customer, channel=channel,
                 prices=overrides, payments=payments, points=points, on_credit=on_credit, coupons=list(coupon or []),
+                tradein=tradein or [],
             )
             page = receipts.with_receipt(s, result) if receipt else None
         if page is not None:  # after the commit: the lock is not held while the page is drawn

@@ -232,7 +232,8 @@ def stock_repair(
 def stock_list(
     store: StoreOpt = None,
     sku: Annotated[Optional[str], typer.Option("--sku", help="Only this SKU.")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="in_stock, in_transit, sold, scrapped, lost, supplier_returned, internal_use.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="in_stock, in_transit, sold, scrapped, lost, supplier_returned, internal_use, reserved.")] = None,
+    condition: Annotated[Optional[str], typer.Option("--condition", metavar="new|used", help="Only new units, or only used ones (trade-ins).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """List units with their codes, status, store and cost.
@@ -243,10 +244,11 @@ def stock_list(
 
     with guard(json_):
         with read() as s:
-            rows = inventory.list_units(s, store=store, sku=sku, status=status)
+            rows = inventory.list_units(s, store=store, sku=sku, status=status, condition=condition)
         emit(rows, json_, lambda rs: table(
             "units", ["store", "sku", "codes", "status", "cost"],
-            [(r["store"], r["sku"], " ".join(r["codes"].values()), r["status"], money(r["cost"])) for r in rs],
+            [(r["store"], r["sku"], " ".join(r["codes"].values()), r["status"] + ("" if r["condition"] == "new" else f" {r['condition']}"),
+              money(r["cost"])) for r in rs],
             right=["cost"], caption=f"{len(rs)} units",
         ))
 

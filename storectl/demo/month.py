@@ -295,10 +295,13 @@ class Month:
         if n == DAYS:  # the nightly cron job (points live 12 months: nothing is old enough yet)
             self.plan(day, "23:50", self.manager["SZ01"], "points expire", points.expire)
         plan_aftersales(self, day)  # a week of after-sales (storectl/demo/aftersales.py)
+        from storectl.demo.trade import plan_story as trade_story  # trade-ins and pre-orders (issue 23)
+
+        trade_story(self, day, Skip)
 
     # --- the shelves ----------------------------------------------------------------------------
 
-    def units_at(self, s, store: str, categories: tuple[str, ...] = ()) -> list[Stocked]:  # noqa: ANN001
+    def units_at(self, s, store: str, categories: tuple[str, ...] = (), *, used: bool = False) -> list[Stocked]:  # noqa: ANN001
         from storectl.models import Product, Store, Unit, UnitCode
         from storectl.services.shop import catalogue
 
@@ -309,6 +312,7 @@ class Month:
             .join(first, and_(first.unit_id == Unit.id, first.position == 0))
             .where(Store.code == store, Unit.status == "in_stock").order_by(Unit.id)
         )
+        query = query if used else query.where(Unit.condition == "new")  # the till's baskets are new goods (used ones: demo.trade)
         found = s.execute(query.where(Product.category.in_(categories)) if categories else query).all()
         for pid in {row[-1] for row in found} - self.list_prices.keys():
             self.list_prices[pid] = catalogue.list_price_cents(s, pid) or 0
@@ -522,7 +526,7 @@ class Month:
         """Every unit on the shelf scanned by whichever of its codes comes to hand, except one (AirPods, if any are left)."""
         from storectl.services.shop import lookup
 
-        units = self.units_at(s, store)
-        gone = next((u for u in units if u.sku == "APP3"), units[-1])
+        units, new = self.units_at(s, store, used=True), self.units_at(s, store)
+        gone = next((u for u in new if u.sku == "APP3"), new[-1])
         return [(f"line {i}", self.rng.choice(list(lookup.unit_codes(s, u.id).values())))
-                for i, u in enumerate((u for u in units if u is not gone), start=1)]
+                for i, u in enumerate((u for u in units if u.id != gone.id), start=1)]

@@ -39,6 +39,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "crm": ("CustomerTag", "Campaign", "CampaignMember", "Lead", "LeadNote", "LEAD_STATUSES"),
     "aftersales": ("ServiceTicket", "ServiceStep", "ServiceCost"),
     "promo": ("Coupon", "CouponInstance", "SaleCoupon", "FlashTake", "CouponRule"),
+    "trade": ("TradeIn", "SaleOrder", "OrderLine", "OrderPayment"),
 }
 _HOME = {name: area for area, names in AREAS.items() for name in names}
 __all__ = sorted(_HOME)
@@ -87,4 +88,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from storectl.models.store import Staff, Store  # noqa: F401
     from storectl.models.supplier import Supplier  # noqa: F401
     from storectl.models.transfer import StockCount, Transfer, TransferLine  # noqa: F401
+    from storectl.models.trade import OrderLine, OrderPayment, SaleOrder, TradeIn  # noqa: F401
     from storectl.models.unit import Movement, StockDoc, Unit, UnitCode  # noqa: F401

@@ -30,11 +30,13 @@ UNIT_STATUSES = (
     "supplier_returned",
     "internal_use",
     "faulty",  # came back on a service exchange (services/aftersales); repaired or sent back to the supplier
+    "reserved",  # held for a pre-order (SO-): still in its store, sold to no one else
 )
+UNIT_CONDITIONS = ("new", "used-A", "used-B", "used-C", "used-D")  # a trade-in's grade
 ROLES = ("clerk", "manager", "accountant")
 # The stock ledger's movement kinds (services/stock/kinds.Kind carries their directions).
 MOVEMENT_KINDS = ("in", "out", "count", "sale", "return", "transfer_send", "transfer_receive", "transfer_cancel",
-                  "service_part", "exchange_in", "exchange_out", "repair", "faulty_out")
+                  "service_part", "exchange_in", "exchange_out", "repair", "faulty_out", "tradein", "reserve", "release")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

@@ -49,6 +49,7 @@ class SaleLine(SQLModel, table=True):
     cost_cents: int  # total cost of the line
     staff_id: int = Field(foreign_key="staff.id")
     returned_qty: int = 0
+    condition: str = Field(default="new", sa_column_kwargs={"server_default": "new"})  # the unit's when sold (trade-ins: used-A…D)
 
 
 class SalePayment(SQLModel, table=True):

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from storectl.models import customer, product, store, supplier  # noqa: F401  (the tables its foreign keys point to)
-from storectl.models.base import MOVEMENT_KINDS, UNIT_STATUSES, one_of
+from storectl.models.base import MOVEMENT_KINDS, UNIT_CONDITIONS, UNIT_STATUSES, one_of
 
 
 class StockDoc(SQLModel, table=True):
@@ -29,6 +29,7 @@ class Unit(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(one_of("status", UNIT_STATUSES), name="status"),
         CheckConstraint("cost_cents >= 0", name="cost"),
+        CheckConstraint(one_of("condition", UNIT_CONDITIONS), name="condition"),
         Index("ix_unit_store_status", "store_id", "status", "product_id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -40,6 +41,7 @@ class Unit(SQLModel, table=True):
     stock_in_id: Optional[int] = Field(default=None, foreign_key="stock_doc.id")
     received_at: datetime
     sold_at: Optional[datetime] = None
+    condition: str = Field(default="new", sa_column_kwargs={"server_default": "new"})  # new, or used-A…D once traded in
 
 
 class UnitCode(SQLModel, table=True):

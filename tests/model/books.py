@@ -29,6 +29,7 @@ from .commission import CommissionBooks
 from .crm import CrmBooks
 from .aftersales import AfterSales
 from .coupons import CouponBooks
+from .trade import TradeBooks
 
 TZ = ZoneInfo("Asia/Shanghai")
 REDEEM_RATE = 10  # points worth ¥1 (default)
@@ -270,7 +271,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks):
+class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
     def __init__(self) -> None:
         self.coupons_init()
         self.now = local(SETUP_AT)
@@ -289,6 +290,7 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks):
         self.facts: list[Fact] = []
         self.customers: dict[str, Customer] = {}
         self.month_end: dict | None = None
+        self.no_return: set[tuple[str, int]] = set()  # sale lines whose unit came back as a trade-in (trade.py)
         for code, name, phone, group, limit in TRADE:
             self.customers[code] = Customer(code, name, phone=phone, group=group, credit_limit=limit)
         for phone, name, channel, staff in MEMBERS:

@@ -19,6 +19,9 @@ from storectl.money import format_money as fm
 from . import commission
 from . import aftersales
 from .aftersales import service_command
+from . import trade
+from .trade import TradeHistory
+
 from .books import (
     CHANNELS,
     CHECKIN_RULES,
@@ -148,6 +151,8 @@ def command(op: dict) -> list[str]:
         return cmd
     if kind == "lead_add":
         return ["lead", "add", op["phone"], "--owner", op["owner"]]
+    if kind == "tradein":
+        return trade.command(op)
     raise ValueError(kind)
 
 
@@ -199,7 +204,7 @@ def luhn(body: str) -> str:
 # --- the generator --------------------------------------------------------------------------
 
 
-class History:
+class History(TradeHistory):
     """Builds a valid history step by step, applying each operation to its own model."""
 
     def __init__(self, chooser: Chooser) -> None:
@@ -418,13 +423,15 @@ class History:
         return {"op": "coupon_issue", "coupon": self.c.pick([c[0] for c in COUPONS]), "phone": self.c.pick(members)}
 
     def op_return(self) -> dict | None:
-        open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines) and self.books.returnable(s)]
+        open_ = [s for s in self.books.sales.values() if any(l.returned < l.qty for l in s.lines) and self.books.returnable(s)
+                 and trade.returnable(self.books, s)]
         if not open_:
             return None
         sale = self.c.pick(open_)
-        if self.c.chance(40):
+        whole = not any(doc == sale.doc for doc, _ in self.books.no_return)  # a traded-back unit would refuse it
+        if whole and self.c.chance(40):
             return {"op": "ret", "sale": sale.doc}
-        left = [(i, l) for i, l in enumerate(sale.lines) if l.returned < l.qty]
+        left = [(i, sale.lines[i]) for i in trade.returnable(self.books, sale)]
         chosen = self.c.subset(left)
         items = []
         for _, line in chosen:
@@ -462,7 +469,7 @@ class History:
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
                ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
-               ("op_lead_add", 1), ("op_coupon_issue", 3)] + aftersales.WEIGHTS
+               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)

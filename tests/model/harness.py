@@ -194,6 +194,8 @@ class Player:
             self.check(where, got, answer)
         elif kind == "coupon_issue" and got.get("instances"):
             CODES[answer] = got["instances"][0]["code"]
+        elif kind == "tradein":
+            self.check(where, got, {"id": answer["id"], "price": fm(answer["price"]), "returning": answer["returning"]})
 
     # --- the books at the end -------------------------------------------------------------
 
@@ -371,6 +373,8 @@ class Player:
             "coupon discount B16": fm(round(ev.value("Summary", "B16") * 100)),
             "commission B17": fm(round(ev.value("Summary", "B17") * 100)),
             "profit after commission B18": fm(round(ev.value("Summary", "B18") * 100)),
+            "deposits held B19": fm(round(ev.value("Summary", "B19") * 100)),  # no pre-orders in the generated histories
+            "forfeited deposits B20": fm(round(ev.value("Summary", "B20") * 100)),
         }
         expense = self.books.commission_month(*commission.month_bounds())
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
@@ -386,12 +390,13 @@ class Player:
             "coupon discount B16": self.books.report_coupons(period(MONTH))["total"]["discount"],
             "commission B17": fm(expense),
             "profit after commission B18": fm(int(total["profit"].replace(".", "")) - expense),
+            "deposits held B19": "0.00", "forfeited deposits B20": "0.00",
         })
         service = data_rows(wb["Service"], 1)
         self.check("workbook Service", {"rows": len(service), "cost": sum(cents(r[9]) for r in service)}, want["service"])
         ws = wb["Summary"]
         stores = {}
-        for row in ws.iter_rows(min_row=21, values_only=True):  # under the figures (B15 warranty, B16 coupons, B17-B18 commission)
+        for row in ws.iter_rows(min_row=24, values_only=True):  # under the figures (B5:B21) and the stores' header
             if not row or not row[0]:
                 break
             stores[row[0].split(" ")[0]] = {"revenue": fm(cents(row[1])), "cost": fm(cents(row[3]))}
@@ -474,6 +479,11 @@ class Evaluator:
                 return ""
             ratio = Decimal(str(self.value(sheet, m.group(2)))) / Decimal(str(self.value(sheet, m.group(3))))
             return float(ratio.quantize(Decimal("0.001"), rounding="ROUND_HALF_UP"))
+        terms = re.findall(r'SUMIF\((\w+)!([A-Z]+):[A-Z]+,"([^"]*)",\w+!([A-Z]+):[A-Z]+\)', body)
+        if terms and "+".join(f'SUMIF({t[0]}!{t[1]}:{t[1]},"{t[2]}",{t[0]}!{t[3]}:{t[3]})' for t in terms) == body:
+            # whole-column SUMIFs with a text criterion (the Summary's trade-in stock over Inventory)
+            return sum(float(ws[f"{col}{r}"].value or 0) for where, test, crit, col in terms for ws in [self.wb[where]]
+                       for r in range(1, ws.max_row + 1) if ws[f"{test}{r}"].value == crit)
         values: list[float] = []
 
         def rng(mt) -> str:  # noqa: ANN001

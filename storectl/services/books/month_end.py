@@ -23,6 +23,7 @@ from storectl.models import Channel, Customer, Product, Staff, Store
 from storectl.periods import Period, last_month, parse_period
 from storectl.services.books import month_end_books as books
 from storectl.services.books import month_end_commission
+from storectl.services.books import month_end_trade
 from storectl.services.books import reports
 from storectl.services.shop import settings
 from storectl.services.books.facts import signed_lines
@@ -39,8 +40,8 @@ from storectl.services.books.xlsx import (
     start_sheet,
 )
 
-SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Coupons", "Service",
-          "Commission")
+SHEETS = ("Summary", "Sales", "Staff", "Products", "Receivables", "Inventory", "Points", "Transfers", "Orders", "Coupons",
+          "Service", "Commission")
 
 
 def resolve_month(session: Session, text: str | None) -> Period:
@@ -242,6 +243,8 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     points = books.points_sheet(session, wb, start, end)
     progress("Transfers")
     transfers = books.transfers_sheet(session, wb, end, tz)
+    progress("Orders")
+    orders = month_end_trade.orders_sheet(session, wb, start, end, tz)
     progress("Coupons")
     coupons = books.coupons_sheet(session, wb, start, end)
     progress("Service")
@@ -250,8 +253,8 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     commission = month_end_commission.commission_sheet(session, wb, start, end, tz)
     progress("Summary")
     totals = reports.totals(session, period)
-    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, coupons, service,
-             commission)
+    _summary(session, wb, summary, period, totals, sales, staff, receivables, inventory, points, transfers, orders, coupons,
+             service, commission)
     title = f"{settings.get(session, 'shop.name')} · 月结 {period.label}"
     for ws in wb.worksheets:  # printed on every page: the shop, the period and the sheet
         page_header(ws, title)
@@ -407,7 +410,7 @@ def sheet_col(i: int) -> str:
 # --- Summary -------------------------------------------------------------------------------
 
 
-def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, coupons, service, commission) -> None:  # noqa: ANN001
+def _summary(session, wb, ws, period, totals, sales, staff, receivables, inventory, points, transfers, orders, coupons, service, commission) -> None:  # noqa: ANN001
     """The figures (each a formula over a detail sheet's totals, with its value), the stores table
     and its chart under them: laid out to print on one A4 page, portrait."""
     from openpyxl.cell import WriteOnlyCell
@@ -456,6 +459,11 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
          commission.total(month_end_commission.AMOUNT), money_style),
         ("佣金后利润 Profit after commission", "=B7-B17", revenue - cost - commission.total(month_end_commission.AMOUNT),
          money_style),
+        ("定金 Deposits held at month end", f"={orders.ref('定金持有 Deposit held')}", orders.total("定金持有 Deposit held"), money_style),
+        ("没收定金 Forfeited deposits", f"={orders.ref('没收 Forfeited')}", orders.total("没收 Forfeited"), money_style),
+        # the used-* units of Inventory's serial-units table (its column G); the units are also in 库存金额 above
+        ("回收库存 Trade-in stock at cost", "=" + "+".join(f"SUMIF(Inventory!G:G,\"used-{g}\",Inventory!E:E)" for g in "ABCD"),
+         _yuan(inventory.used_cents), money_style),
     ]
     store_labels = [f"{r['store']} {r['name']}" for r in store_rows]
     # every label fits its column (CJK characters count two); the money columns fit ¥99,999,999.99

@@ -80,7 +80,7 @@ def inventory_sheet(session: Session, wb, end, tz) -> SheetWriter:  # noqa: ANN0
     units = _units_at(session, end, later)
     averages = costing.replay(session, end)
     per: dict[tuple[int, int], list[int]] = {}
-    for unit_id, product_id, store_id, cost, _received in units:
+    for unit_id, product_id, store_id, cost, *_ in units:
         acc = per.setdefault((store_id, product_id), [0, 0])
         acc[0] += 1
         acc[1] += cost
@@ -97,12 +97,14 @@ def inventory_sheet(session: Session, wb, end, tz) -> SheetWriter:  # noqa: ANN0
     sheet.filter()
     sheet.append_raw([])
     sheet.append_raw([sheet._text_cell("在库串号 Serial units on hand", bold=True)])
-    sheet.header(("门店 Store", "SKU", "商品 Product", "串号 Codes", "成本 Cost", "入库 Received"))  # repeated on Inventory (2), …
+    sheet.header(("门店 Store", "SKU", "商品 Product", "串号 Codes", "成本 Cost", "入库 Received", "成色 Condition"))  # repeated on Inventory (2), …
     codes = codes_for(session, {u[0] for u in units})
-    for unit_id, product_id, store_id, cost, received in sorted(units, key=lambda u: (stores[u[2]], products[u[1]][0], u[0])):
+    sheet.used_cents = 0  # trade-in stock at cost (the Summary sums the Condition column's used-* rows)
+    for unit_id, product_id, store_id, cost, received, condition in sorted(units, key=lambda u: (stores[u[2]], products[u[1]][0], u[0])):
         sku, name, _ = products[product_id]
+        sheet.used_cents += cost if condition != "new" else 0
         sheet.append_raw([sheet.text(stores[store_id]), sheet.text(sku), sheet.text(name), sheet.text(codes.get(unit_id)),
-                          sheet.money(cost), sheet._cell_with(local_naive(received, tz), sheet._dates)])
+                          sheet.money(cost), sheet._cell_with(local_naive(received, tz), sheet._dates), sheet.text(condition)])
     return sheet
 
 
@@ -119,10 +121,11 @@ def quantities_at(session: Session, end) -> dict[tuple[int, int], int]:  # noqa:
 
 
 def _units_at(session: Session, end, later: bool) -> list[tuple]:  # noqa: ANN001
-    """(unit_id, product_id, store_id, cost, received_at) of serial units in stock at `end`."""
+    """(unit_id, product_id, store_id, cost, received_at, condition) of serial units in stock (or reserved) at `end`."""
     if not later:  # nothing has moved since month end: the unit table is the month-end state
         return list(session.execute(
-            select(Unit.id, Unit.product_id, Unit.store_id, Unit.cost_cents, Unit.received_at).where(Unit.status == "in_stock")))
+            select(Unit.id, Unit.product_id, Unit.store_id, Unit.cost_cents, Unit.received_at, Unit.condition)
+            .where(Unit.status.in_(("in_stock", "reserved")))))
     last = (
         select(Movement.unit_id, func.max(Movement.id).label("mid"))
         .where(Movement.unit_id.is_not(None), Movement.at < end)
@@ -130,10 +133,11 @@ def _units_at(session: Session, end, later: bool) -> list[tuple]:  # noqa: ANN00
         .subquery()
     )
     query = (
-        select(Unit.id, Unit.product_id, Movement.to_store_id, Unit.cost_cents, Unit.received_at)
+        # the cost the unit carried then (a unit sold and traded in since has a new one)
+        select(Unit.id, Unit.product_id, Movement.to_store_id, Movement.cost_cents, Unit.received_at, Unit.condition)
         .join(last, last.c.unit_id == Unit.id)
         .join(Movement, Movement.id == last.c.mid)
-        .where(Movement.status_after == "in_stock", Movement.to_store_id.is_not(None))
+        .where(Movement.status_after.in_(("in_stock", "reserved")), Movement.to_store_id.is_not(None))
     )
     return list(session.execute(query))
 

@@ -175,6 +175,15 @@ def by_product(session: Session, period: Period, *, store: str | None = None) ->
     )
 
 
+def by_condition(session: Session, period: Period, *, store: str | None = None) -> list[dict]:
+    """New and used (traded-in) goods apart: sales, units, revenue, cost and profit of each, net of returns."""
+    start, end = bounds(session, period)
+    f = signed_lines(start=start, end=end, store_id=_store_filter(session, store), condition=True)
+    used = case((f.c.condition.like("used%"), "used"), else_="new")  # warranty cost (no unit sold) counts with new goods
+    rows = {c: m for c, *m in session.execute(select(used.label("condition"), *_measures(f)).group_by(used))}
+    return [{"condition": c, **_figures(*rows.get(c, (0, 0, 0, 0)))} for c in ("new", "used") if c in rows]
+
+
 def by_channel(session: Session, period: Period, *, store: str | None = None) -> list[dict]:
     """Per acquisition channel and staff code: members acquired in the period and what buyers bought.
 

@@ -26,9 +26,11 @@ def invariant_checks() -> tuple:
     from storectl.services.aftersales import tickets
     from storectl.services.commission import payouts as commission
     from storectl.services.promo import coupons
+    from storectl.services.trade import orders, tradeins
 
     return (stock_checks.invariants, costing.invariants, sales.invariants, sales_day.invariants,
-            receivables.invariants, points.invariants, tickets.invariants, commission.invariants, coupons.invariants)
+            receivables.invariants, points.invariants, tickets.invariants, commission.invariants, coupons.invariants,
+            tradeins.invariants, orders.invariants)
 
 
 def init(db: Database, *, shop_name: str | None = None, timezone_name: str | None = None) -> dict:

@@ -104,6 +104,7 @@ KEYS: dict[str, Key] = {
     "points.redeem_rate": Key(lambda: "10", _int_range(1, 100000), "points worth ¥1 at the till"),
     "points.expire_months": Key(lambda: "0", _int_range(0, 120), "points expire after N months (0 = never)"),
     "commission.hold_days": Key(lambda: "7", _int_range(0, 365), "shop days a commission line stays pending"),
+    "warranty.used_months": Key(lambda: "3", _int_range(0, 240), "warranty months of a used (traded-in) unit when sold"),
     "clock.override": Key(
         lambda: "deny", _clock_override,
         "whether a database kept on the real clock accepts STORECTL_NOW: deny, allow, or until YYYY-MM-DD",

@@ -158,10 +158,11 @@ def stock_out(session: Session, *, reason: str, items: list[Item], store: str | 
 # --- reading -------------------------------------------------------------------------------
 
 
-def list_units(session: Session, *, store: str | None = None, sku: str | None = None, status: str | None = None) -> list[dict]:
-    """Units with their codes keyed by kind: [{"sku", "codes", "status", "store", "cost"}]."""
+def list_units(session: Session, *, store: str | None = None, sku: str | None = None, status: str | None = None,
+               condition: str | None = None) -> list[dict]:
+    """Units with their codes keyed by kind: [{"sku", "codes", "status", "store", "cost", "condition"}]."""
     query = (
-        select(Unit.id, Product.sku, Unit.status, Store.code, Unit.cost_cents, UnitCode.kind, UnitCode.code)
+        select(Unit.id, Product.sku, Unit.status, Store.code, Unit.cost_cents, UnitCode.kind, UnitCode.code, Unit.condition)
         .join(Product, Product.id == Unit.product_id)
         .join(Store, Store.id == Unit.store_id)
         .join(UnitCode, UnitCode.unit_id == Unit.id)
@@ -176,11 +177,16 @@ def list_units(session: Session, *, store: str | None = None, sku: str | None = 
         if status not in UNIT_STATUSES:
             raise invalid(f"unknown status {status!r}", "one of: " + ", ".join(UNIT_STATUSES))
         query = query.where(Unit.status == status)
+    if condition is not None:
+        wanted = condition.strip().lower()
+        if wanted not in ("new", "used"):
+            raise invalid(f"unknown condition {condition.strip()!r}", "new or used (trade-ins, any grade)")
+        query = query.where(Unit.condition == "new" if wanted == "new" else Unit.condition != "new")
     out: list[dict] = []
     last = None
-    for uid, p_sku, st, store_code, cost, kind, code in session.execute(query):
+    for uid, p_sku, st, store_code, cost, kind, code, cond in session.execute(query):
         if uid != last:
-            out.append({"sku": p_sku, "codes": {}, "status": st, "store": store_code, "cost": format_money(cost)})
+            out.append({"sku": p_sku, "codes": {}, "status": st, "store": store_code, "cost": format_money(cost), "condition": cond})
             last = uid
         out[-1]["codes"][kind] = code
     return out

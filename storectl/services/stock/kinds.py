@@ -24,6 +24,9 @@ class Kind(str, Enum):
     EXCHANGE_OUT = "exchange_out"  # the replacement out to the customer
     REPAIR = "repair"  # a faulty unit repaired and back in stock (stock repair)
     FAULTY_OUT = "faulty_out"  # a faulty unit sent back to its supplier (stock out --reason supplier-return)
+    TRADEIN = "tradein"  # a used unit bought from a customer (TI-): new to the shop, or one it sold before
+    RESERVE = "reserve"  # held for a pre-order (SO-): out of what can be sold, still the shop's, still in its store
+    RELEASE = "release"  # back to sale: the order cancelled, or completed (then sold in the same transaction)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Rule:
     relocates: bool = False  # a unit's store becomes to_store
     costed: bool = False  # arrives at a cost of its own, which moves the average
     owned: int = 0  # +1 the shop owns more, -1 less, 0 it only moves (the road is the shop's too)
+    revalues: bool = False  # a unit takes the line's cost as its own (a trade-in: the price paid)
 
 
 RULES: dict[Kind, Rule] = {
@@ -53,6 +57,10 @@ RULES: dict[Kind, Rule] = {
     Kind.EXCHANGE_OUT: Rule("in_stock", "sold", takes=True, adds=False, owned=-1),
     Kind.REPAIR: Rule("faulty", "in_stock", takes=False, adds=True),
     Kind.FAULTY_OUT: Rule("faulty", "supplier_returned", takes=False, adds=False, owned=-1),
+    # a unit the shop sold before comes back at the price paid (one never seen arrives by ledger.receive_used)
+    Kind.TRADEIN: Rule("sold", "in_stock", takes=False, adds=True, relocates=True, costed=True, owned=1, revalues=True),
+    Kind.RESERVE: Rule("in_stock", "reserved", takes=True, adds=False),
+    Kind.RELEASE: Rule("reserved", "in_stock", takes=False, adds=True),
 }
 ADDS = tuple(k.value for k, r in RULES.items() if r.adds)  # stock arrives at to_store
 TAKES = tuple(k.value for k, r in RULES.items() if r.takes)  # stock leaves from_store

@@ -53,6 +53,7 @@ def move(
     status: str | None = None,
     at=None,  # noqa: ANN001
     conflict: Callable[[int], StoreError] | None = None,
+    condition: str | None = None,
 ) -> list[Line]:
     """Move `lines` as `kind` under `doc_no`; returns them with every cost filled in.
 
@@ -69,7 +70,11 @@ def move(
     units = [line for line in lines if line.unit_id is not None]
     if units:
         _move_units(session, rule, [line.unit_id for line in units], after=after, at=at,
-                    from_store_id=from_store_id, to_store_id=to_store_id, conflict=conflict)
+                    from_store_id=from_store_id, to_store_id=to_store_id, conflict=conflict, condition=condition)
+        if rule.revalues:
+            for line in units:
+                session.execute(update(Unit).where(Unit.id == line.unit_id).values(cost_cents=line.cost_cents)
+                                .execution_options(synchronize_session=False))
         costs = _unit_costs(session, [line.unit_id for line in units if line.cost_cents is None])
         for line in units:
             if line.cost_cents is None:
@@ -87,8 +92,10 @@ def move(
     return lines
 
 
-def _move_units(session: Session, rule: Rule, ids: list[int], *, after: str, at, from_store_id, to_store_id, conflict) -> None:  # noqa: ANN001
+def _move_units(session: Session, rule: Rule, ids: list[int], *, after: str, at, from_store_id, to_store_id, conflict, condition=None) -> None:  # noqa: ANN001
     values: dict = {"status": after}
+    if condition is not None:
+        values["condition"] = condition
     if rule.relocates:
         values["store_id"] = to_store_id
     if after == "sold":
@@ -153,6 +160,28 @@ def _add(session: Session, store_id: int, product_id: int, qty: int) -> None:
     stmt = upsert(StockLevel).values(store_id=store_id, product_id=product_id, qty=qty)
     stmt = stmt.on_conflict_do_update(index_elements=["store_id", "product_id"], set_={"qty": StockLevel.qty + stmt.excluded.qty})
     session.execute(stmt)
+
+
+def receive_used(session: Session, *, product_id: int, store_id: int, kinds: list[str], codes: list[str], cost_cents: int,
+                 condition: str, doc_no: str, customer_id: int | None = None) -> int:
+    """One unit the shop has never held arrives as a trade-in (Kind.TRADEIN) at `cost_cents`; returns its id."""
+    db.note_doc(session, doc_no)
+    now = db.now_of(session)
+    unit_id = session.execute(insert(Unit).values(
+        product_id=product_id, store_id=store_id, status="in_stock", cost_cents=cost_cents, received_at=now, condition=condition,
+    ).returning(Unit.id)).scalar_one()
+    try:
+        with session.begin_nested():
+            session.execute(insert(UnitCode), [{"unit_id": unit_id, "kind": k, "code": c, "position": i}
+                                               for i, (k, c) in enumerate(zip(kinds, codes))])
+    except IntegrityError:
+        raise StoreError("conflict", f"a code of {','.join(codes)} was registered by another command at the same moment",
+                         f"storectl sn show {codes[0]}") from None
+    session.execute(insert(Movement).values(
+        at=now, kind=Kind.TRADEIN.value, doc_no=doc_no, unit_id=unit_id, product_id=product_id, qty=1, to_store_id=store_id,
+        status_after="in_stock", cost_cents=cost_cents, customer_id=customer_id, operator=db.operator_of(session),
+    ))
+    return unit_id
 
 
 # --- new serial units: the bulk path of Kind.IN ---------------------------------------------

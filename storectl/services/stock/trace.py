@@ -28,7 +28,7 @@ def show_unit(session: Session, code: str) -> dict:
     code = normalize_unit_code(code)
     found = session.execute(
         select(
-            unit.c.id, unit.c.status, unit.c.cost_cents, unit.c.received_at, unit.c.sold_at,
+            unit.c.id, unit.c.status, unit.c.cost_cents, unit.c.received_at, unit.c.sold_at, unit.c.condition,
             product.c.sku, product.c.name, product.c.warranty_months, store.c.code, supplier.c.code,
         )
         .select_from(
@@ -41,7 +41,9 @@ def show_unit(session: Session, code: str) -> dict:
     ).first()
     if found is None:
         raise lookup.no_unit(code)
-    unit_id, status, cost, received_at, sold_at, sku, name, warranty_months, store_code, supplier_code = found
+    unit_id, status, cost, received_at, sold_at, condition, sku, name, warranty_months, store_code, supplier_code = found
+    if condition != "new":  # a used unit is only ever sold used: its warranty is the shop's for used units
+        warranty_months = int(settings.get(session, "warranty.used_months"))
     warranty = None
     if status == "sold" and sold_at is not None:
         warranty = add_months(local_date(sold_at, settings.shop_tz(session)), warranty_months).isoformat()
@@ -68,7 +70,7 @@ def show_unit(session: Session, code: str) -> dict:
         warranty = _exchanged_warranty(session, handed[-1]["doc"])
     return {
         "sku": sku, "name": name, "codes": lookup.unit_codes(session, unit_id), "status": status,
-        "store": store_code, "cost": format_money(cost), "supplier": supplier_code,
+        "store": store_code, "cost": format_money(cost), "supplier": supplier_code, "condition": condition,
         "received_at": settings.local_iso(session, received_at), "sold_at": settings.local_iso(session, sold_at),
         "warranty_months": warranty_months, "warranty_until": warranty, "history": history,
     }

@@ -34,6 +34,7 @@ from storectl.periods import add_months
 from storectl.services.shop import lookup, settings
 from storectl.services.till import payments as till_payments
 from storectl.services.till import pricing, sales
+from storectl.services.trade import tradeins
 
 HELP = [
     ("CODE", "add a unit by any of its codes (IMEI, SN), or SKU[:QTY] for quantity items"),
@@ -239,7 +240,7 @@ class Till:
             if unit.status != "in_stock" or unit.store_id != self.store_id:
                 raise sales._unit_conflict(s, unit.id, s.get(Store, self.store_id))
             return Entry(product.id, product.sku, product.name, unit.id, lookup.first_code(s, unit.id), 1,
-                         warranty_months=product.warranty_months or 0)
+                         warranty_months=tradeins.warranty_months(s, unit.condition, product.warranty_months or 0))
         held = sum(e.qty for e in self.basket.entries if e.product_id == product.id) + item.qty
         if held > sales.MAX_QTY:
             raise invalid(f"{product.sku}: {held} is more than {sales.MAX_QTY} in one sale", sales.ITEM_HINT)

@@ -30,6 +30,7 @@ from storectl.services.shop import lookup
 from storectl.services.till import payments
 from storectl.services.till import sale_views
 from storectl.services.till import sales
+from storectl.services.trade import tradeins
 from storectl.services.books import sales_day
 from storectl.services.commission import earning as commission
 from storectl.services.shop import settings
@@ -85,6 +86,9 @@ def _not_sold(session: Session, unit_id: int) -> StoreError:
 
 def _return_line(session: Session, *, sale: Sale, ret: SaleReturn, line: SaleLine, qty: int) -> ReturnLine:
     before = line.returned_qty
+    if line.unit_id is not None and (ti := tradeins.returned_since(session, line.unit_id, sale.doc_no)):
+        raise StoreError("conflict", f"unit {lookup.first_code(session, line.unit_id)} came back as trade-in {ti} after {sale.doc_no}; "
+                         "it cannot be returned on that sale", f"storectl tradeins show {ti}")
     result = session.execute(
         update(SaleLine)
         .where(SaleLine.id == line.id, SaleLine.returned_qty + qty <= SaleLine.qty)

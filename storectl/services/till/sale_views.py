@@ -39,7 +39,10 @@ def parse_sale_doc(text: str, prefix: str = "S") -> str:
 def line_dict(session: Session, line: SaleLine, *, sale_day: date, product: Product | None = None) -> dict:
     product = product or session.get(Product, line.product_id)
     codes = lookup.unit_codes(session, line.unit_id) if line.unit_id else {}
-    warranty = add_months(sale_day, product.warranty_months).isoformat() if line.unit_id and product.warranty_months else None
+    from storectl.services.trade.tradeins import warranty_months
+
+    months = warranty_months(session, line.condition, product.warranty_months) if line.unit_id else 0
+    warranty = add_months(sale_day, months).isoformat() if line.unit_id and months else None
     return {
         "line": line.line_no,
         "sku": product.sku,
@@ -54,6 +57,7 @@ def line_dict(session: Session, line: SaleLine, *, sale_day: date, product: Prod
         "staff": lookup.code_of(session, Staff, line.staff_id),
         "returned": line.returned_qty,
         "warranty_until": warranty,
+        "condition": line.condition,
     }
 
 

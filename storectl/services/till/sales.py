@@ -46,6 +46,7 @@ from storectl.services.commission import earning as commission
 from storectl.services.shop import settings
 from storectl.services.till import payments as till_payments
 from storectl.services.till import receipts
+from storectl.services.trade import tradeins
 from storectl.services.till.sale_views import sale_dict
 from storectl.services.stock import ledger
 from storectl.services.stock.ledger import Kind, Line
@@ -243,8 +244,13 @@ def sell(
     points: int = 0,
     on_credit: bool = False,
     coupons: list[str] = (),
+    tradein: list[str] = (),
+    credits: dict[str, int] | None = None,
 ) -> dict:
-    """Sell `items` at `store` by `staff`; returns the receipt (sale_dict)."""
+    """Sell `items` at `store` by `staff`; returns the receipt (sale_dict).
+
+    `tradein`: TI- credits taken as the payment `tradein`; `credits`: money already held for this
+    sale by method (a pre-order's `deposit`)."""
     closing.ensure_open(session)
     shop, clerk, buyer, chan = _parties(session, store=store, staff=staff, customer=customer, channel=channel)
     if not items:
@@ -254,6 +260,10 @@ def sell(
     taken = coupon_rules.plan(session, buyer=buyer, lines=lines, codes=list(coupons))  # sets each line's discount
     total = sum(line.amount_cents for line in lines)
     handed = till_payments.tendered(list(payments))
+    handed.update(credits or {})
+    traded, handed[tradeins.METHOD] = tradeins.credits(session, list(tradein), customer_id=buyer.id if buyer else None)
+    if not handed[tradeins.METHOD]:
+        del handed[tradeins.METHOD]
     points = points or 0
     points_value = _points_value(session, buyer, points, total)
     settled = till_payments.settle(total, points_value, handed, on_credit=on_credit, has_customer=buyer is not None)
@@ -266,6 +276,7 @@ def sell(
     )
     session.add(sale)
     session.flush()
+    tradeins.use_credits(session, traded, sale_id=sale.id, sale_doc=sale.doc_no)
     _book_lines(session, sale, lines, clerk)
     coupon_rules.redeem(session, sale_id=sale.id, sale_doc=sale.doc_no, plan_=taken)
     for method, cents in settled.payments.items():
@@ -330,7 +341,7 @@ def _book_lines(session: Session, sale: Sale, lines: list[_Line], clerk) -> None
         session.add(SaleLine(
             sale_id=sale.id, line_no=number, product_id=line.product.id, unit_id=line.unit.id if line.unit else None,
             qty=line.qty, price_cents=line.price_cents, amount_cents=line.amount_cents, rule=line.rule,
-            cost_cents=line.cost_cents, staff_id=clerk.id,
+            cost_cents=line.cost_cents, staff_id=clerk.id, condition=line.unit.condition if line.unit else "new",
         ))
     session.flush()
     sales_day.record_sale(session, at=sale.at, store_id=sale.store_id,
