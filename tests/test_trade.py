@@ -103,6 +103,15 @@ def test_a_trade_in_credit_pays_part_of_a_sale(shop):
     assert run("db", "check").code == 0
 
 
+def test_a_sale_paid_only_by_a_trade_in_credit_refunds_in_cash_not_in_credit(shop):
+    receive(NEW)
+    ti = trade(OLD, "--customer", "C002", price="8999")
+    sale = ok("sell", "--store", "SZ01", "--staff", "E002", NEW1, "--customer", "C002", "--tradein", ti["id"])
+    assert sale["payments"] == {"tradein": "8999.00"}
+    back = ok("return", sale["id"])
+    assert back["refund"] == "8999.00" and back["refund_method"] == "cash"  # money goes back; a spent credit is no method
+
+
 def test_a_trade_in_credit_used_twice_is_refused(shop):
     receive(NEW)
     receive(f"{imei('86012345678913')},{imei('86012345678914')},F17NEW02")
@@ -337,7 +346,7 @@ def test_the_summary_figures_equal_the_detail_after_libreoffice_recalculates(tra
 
     result = ok("report", "month", "2026-11", "--out", str(tmp_path), env=at("12-03"))
     wb = recalculated(result["path"], tmp_path)
-    figures = {str(row[0]).split(" ")[0]: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=20, values_only=True) if row[0]}
+    figures = {str(row[0]).split(" ")[0]: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=24, values_only=True) if row[0]}
     assert _money(figures["定金"]) == _money(2000)
     assert _money(figures["没收定金"]) == _money(30)
     assert _money(figures["回收库存"]) == _money(2800)

@@ -422,7 +422,6 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
     bold = Font(bold=True)
     big = Font(bold=True, size=14)
     money_style = sales._money
-    pct_style = sales._pct
     shop = settings.get(session, "shop.name")
     store_rows = reports.by_store(session, period)
 
@@ -439,32 +438,7 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
             cell._style = style
         return cell
 
-    revenue, cost = sales.total("金额 Amount"), sales.total("成本 Cost")
-    margin = margin_pct(int(revenue * 100), int(cost * 100))
-    rows = [
-        ("销售额 Revenue (net of returns)", f"={sales.ref('金额 Amount')}", revenue, money_style),
-        ("成本 Cost of goods sold", f"={sales.ref('成本 Cost')}", cost, money_style),
-        ("毛利 Gross profit", "=B5-B6", revenue - cost, money_style),
-        ("毛利率 Margin", '=IF(B5<=0,"",ROUND(B7/B5,3))', "" if margin is None else Decimal(margin).scaleb(-2), pct_style),
-        ("销售件数 Units sold (net)", f"={sales.ref('数量 Qty')}", sales.total("数量 Qty"), None),
-        ("应收期末 Receivables at month end", f"={receivables.ref('期末 Closing')}", receivables.total("期末 Closing"), money_style),
-        ("库存金额 Inventory value at month end", f"={inventory.ref('金额 Value')}", inventory.total("金额 Value"), money_style),
-        ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", transfers.total("数量 Qty"), None),
-        ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
-        ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
-        ("保修成本 Warranty cost", f"={service.ref('保修成本 Warranty cost')}", service.total("保修成本 Warranty cost"), money_style),
-        ("优惠券折扣 Coupon discount given", f"={coupons.ref('折扣 Discount')}", coupons.total("折扣 Discount"), money_style),
-        # rows 17 and 18 (issue 20): commission expense from the Commission sheet, and the profit after it
-        ("佣金 Commission expense", f"={commission.ref(month_end_commission.AMOUNT)}",
-         commission.total(month_end_commission.AMOUNT), money_style),
-        ("佣金后利润 Profit after commission", "=B7-B17", revenue - cost - commission.total(month_end_commission.AMOUNT),
-         money_style),
-        ("定金 Deposits held at month end", f"={orders.ref('定金持有 Deposit held')}", orders.total("定金持有 Deposit held"), money_style),
-        ("没收定金 Forfeited deposits", f"={orders.ref('没收 Forfeited')}", orders.total("没收 Forfeited"), money_style),
-        # the used-* units of Inventory's serial-units table (its column G); the units are also in 库存金额 above
-        ("回收库存 Trade-in stock at cost", "=" + "+".join(f"SUMIF(Inventory!G:G,\"used-{g}\",Inventory!E:E)" for g in "ABCD"),
-         _yuan(inventory.used_cents), money_style),
-    ]
+    rows = _figures(sales, receivables, inventory, points, transfers, orders, coupons, service, commission)
     store_labels = [f"{r['store']} {r['name']}" for r in store_rows]
     # every label fits its column (CJK characters count two); the money columns fit ¥99,999,999.99
     widths = {"A": column_width([t for t, *_ in rows] + store_labels + ["门店 Store"], least=20, most=48),
@@ -497,6 +471,37 @@ def _summary(session, wb, ws, period, totals, sales, staff, receivables, invento
         # under the stores table, as wide as the columns A–E: the page is one page wide and tall
         chart.height, chart.width = 7.5 + 0.3 * min(len(store_rows), 20), 0.19 * sum(widths.values())
         ws.add_chart(chart, f"A{header_row + len(store_rows) + 2}")
+
+
+def _figures(sales, receivables, inventory, points, transfers, orders, coupons, service, commission) -> list[tuple]:  # noqa: ANN001
+    """The Summary's figures from row 5: (label, formula over a detail sheet's totals, its value, style)."""
+    money_style, pct_style = sales._money, sales._pct
+    revenue, cost = sales.total("金额 Amount"), sales.total("成本 Cost")
+    margin = margin_pct(int(revenue * 100), int(cost * 100))
+    return [
+        ("销售额 Revenue (net of returns)", f"={sales.ref('金额 Amount')}", revenue, money_style),
+        ("成本 Cost of goods sold", f"={sales.ref('成本 Cost')}", cost, money_style),
+        ("毛利 Gross profit", "=B5-B6", revenue - cost, money_style),
+        ("毛利率 Margin", '=IF(B5<=0,"",ROUND(B7/B5,3))', "" if margin is None else Decimal(margin).scaleb(-2), pct_style),
+        ("销售件数 Units sold (net)", f"={sales.ref('数量 Qty')}", sales.total("数量 Qty"), None),
+        ("应收期末 Receivables at month end", f"={receivables.ref('期末 Closing')}", receivables.total("期末 Closing"), money_style),
+        ("库存金额 Inventory value at month end", f"={inventory.ref('金额 Value')}", inventory.total("金额 Value"), money_style),
+        ("在途 Units on the road at month end", f"={transfers.ref('数量 Qty')}", transfers.total("数量 Qty"), None),
+        ("在途成本 Cost on the road", f"={transfers.ref('成本 Cost')}", transfers.total("成本 Cost"), money_style),
+        ("积分负债 Points liability", f"={points.ref('负债 Liability')}", points.total("负债 Liability"), money_style),
+        ("保修成本 Warranty cost", f"={service.ref('保修成本 Warranty cost')}", service.total("保修成本 Warranty cost"), money_style),
+        ("优惠券折扣 Coupon discount given", f"={coupons.ref('折扣 Discount')}", coupons.total("折扣 Discount"), money_style),
+        # rows 17 and 18 (issue 20): commission expense from the Commission sheet, and the profit after it
+        ("佣金 Commission expense", f"={commission.ref(month_end_commission.AMOUNT)}",
+         commission.total(month_end_commission.AMOUNT), money_style),
+        ("佣金后利润 Profit after commission", "=B7-B17", revenue - cost - commission.total(month_end_commission.AMOUNT),
+         money_style),
+        ("定金 Deposits held at month end", f"={orders.ref('定金持有 Deposit held')}", orders.total("定金持有 Deposit held"), money_style),
+        ("没收定金 Forfeited deposits", f"={orders.ref('没收 Forfeited')}", orders.total("没收 Forfeited"), money_style),
+        # the used-* units of Inventory's serial-units table (its column G); the units are also in 库存金额 above
+        ("回收库存 Trade-in stock at cost", "=" + "+".join(f"SUMIF(Inventory!G:G,\"used-{g}\",Inventory!E:E)" for g in "ABCD"),
+         _yuan(inventory.used_cents), money_style),
+    ]
 
 
 def _money_cell(ws, text: str, style):  # noqa: ANN001, ANN202
