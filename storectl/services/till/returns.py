@@ -165,26 +165,11 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
                 raise StoreError("conflict", f"customer {buyer.code}'s balance changed meanwhile", "try again")
     refund = money_back - credit
     if refund > 0 and refund_method is None:
-        first = session.exec(select(SalePayment.method).where(SalePayment.sale_id == original.id).order_by(SalePayment.id)).first()
-        refund_method = first or "cash"
+        paid_by = session.exec(select(SalePayment.method).where(SalePayment.sale_id == original.id).order_by(SalePayment.id)).all()
+        # the first method money came in by (a trade-in credit or a deposit is no way to pay money back)
+        refund_method = next((m for m in paid_by if m in payments.METHODS), "cash")
 
-    reversed_ = unrecovered = 0
-    if buyer is not None:
-        if restore:
-            loyalty.post(session, customer_id=buyer.id, kind="return_restore", delta=restore, doc_no=ret.doc_no)
-        if reverse:
-            reversed_ = min(reverse, loyalty.balance(session, buyer.id))
-            unrecovered = reverse - reversed_
-            if reversed_:
-                loyalty.post(session, customer_id=buyer.id, kind="return_reverse", delta=-reversed_, doc_no=ret.doc_no,
-                             reason=f"{unrecovered} could not be taken back" if unrecovered else "")
-        session.execute(
-            update(Customer).where(Customer.id == buyer.id)
-            .values(lifetime_spend_cents=case((Customer.lifetime_spend_cents > amount, Customer.lifetime_spend_cents - amount), else_=0))
-            .execution_options(synchronize_session=False)
-        )
-        session.refresh(buyer)
-        loyalty.refresh_level(session, buyer)
+    reversed_, unrecovered = _undo_loyalty(session, buyer, ret, restore=restore, reverse=reverse, amount=amount) if buyer else (0, 0)
 
     now_back = {line.id: qty for line, qty in wanted}
     if all(line.returned_qty + now_back.get(line.id, 0) >= line.qty for line in lines):
@@ -196,6 +181,28 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
     session.flush()
     commission.reverse(session, ret)
     return return_dict(session, ret)
+
+
+def _undo_loyalty(session: Session, buyer: Customer, ret: SaleReturn, *, restore: int, reverse: int, amount: int) -> tuple[int, int]:
+    """Points paid with come back, points earned go (as far as the balance allows), lifetime spend
+    shrinks and the level follows; returns (points reversed, points that could not be taken back)."""
+    reversed_ = unrecovered = 0
+    if restore:
+        loyalty.post(session, customer_id=buyer.id, kind="return_restore", delta=restore, doc_no=ret.doc_no)
+    if reverse:
+        reversed_ = min(reverse, loyalty.balance(session, buyer.id))
+        unrecovered = reverse - reversed_
+        if reversed_:
+            loyalty.post(session, customer_id=buyer.id, kind="return_reverse", delta=-reversed_, doc_no=ret.doc_no,
+                         reason=f"{unrecovered} could not be taken back" if unrecovered else "")
+    session.execute(
+        update(Customer).where(Customer.id == buyer.id)
+        .values(lifetime_spend_cents=case((Customer.lifetime_spend_cents > amount, Customer.lifetime_spend_cents - amount), else_=0))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(buyer)
+    loyalty.refresh_level(session, buyer)
+    return reversed_, unrecovered
 
 
 def return_dict(session: Session, ret: SaleReturn) -> dict:
