@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--runs N] [--only TEXT] [--regen] [--out bench/results]`.
+"""`python -m bench [--quick] [--runs N] [--only TEXT[,TEXT…]] [--regen] [--out bench/results]`.
 
 Builds (or reuses, from bench/data/) a shop of 1,000,000 units and 1,000,000 sale lines and one
 of 100,000 for the month-end workbook, then measures every figure against its floor and writes
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per figure (default 7; 3 with --quick)")
     parser.add_argument("--units", type=int, help="units and sale lines in the large shop (default 1,000,000)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"), help="folder for latest.json and latest.md")
-    parser.add_argument("--only", help="only figures whose name contains this text")
+    parser.add_argument("--only", help="only figures whose name contains this text (several: comma-separated)")
     parser.add_argument("--regen", action="store_true", help="rebuild the cached shops")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 7)
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         env.pop("STORECTL_PIN", None)
         results = []
         for figure in figures(setup):
-            if args.only and args.only not in figure.name:
+            if args.only and not any(part in figure.name for part in args.only.split(",")):
                 continue
             log(f"{figure.name}: {min(runs, figure.runs or runs)} runs …")
             result = compare(figure, runs, env)
