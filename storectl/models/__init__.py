@@ -6,7 +6,7 @@ of that history which `db check` proves agree with it.
 
 One module per area, each defining a few tables. `from storectl.models import Unit` works as if
 they were one module, but only the area that holds `Unit` is imported: defining a SQLModel table
-costs ~5 ms, and a lookup such as `sn show` needs 12 of the 34 (see bench/, issue #10). Code that
+costs ~5 ms, and a lookup such as `sn show` needs 12 of the 53 (see bench/, issue #10). Code that
 needs the whole metadata (Alembic, `db check`) calls `load_all()`.
 """
 
