@@ -7,12 +7,23 @@ because scanners and people disagree on case; every other code keeps the case it
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from typing import Iterator
 
 from storectl.errors import invalid
 
 MAX_CODE_LENGTH = 64
+TOKEN_BYTES = 16
+
+
+def new_token() -> str:
+    """An unguessable code for a link or a printed QR code (a receipt, a service ticket, a campaign):
+    128 random bits, URL-safe, never starting with '-' (a command line would take it for an option)."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
 MAX_KINDS = 5
 IMEI_HINT = "an IMEI has 15 digits; check the last digit"
 

@@ -20,12 +20,12 @@ sold → faulty, into the ticket's store at its own cost), the replacement leave
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from storectl.codes import new_token
 from storectl import db
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Product, ServiceCost, ServiceStep, ServiceTicket, Staff, Store, Unit
@@ -41,15 +41,6 @@ from storectl.services.stock.unit_input import resolve_items
 STEP_STATUSES = ("in_repair", "waiting_parts", "ready")
 MAX_TEXT = 500
 LABOUR_SKU = "SERVICE"  # the stockless product a paid repair's labour is sold as
-TOKEN_BYTES = 16
-
-
-def new_token() -> str:
-    """128 random bits, URL-safe, never starting with '-' (a command line would take it for an option)."""
-    while True:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        if not token.startswith("-"):
-            return token
 
 
 def parse_doc(text: str) -> str:

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from sqlalchemy import and_, case, exists, func, insert, literal, select, update
 from sqlmodel import Session
 
+from storectl.codes import new_token
 from storectl import db
 from storectl.errors import invalid, not_found
 from storectl.models import Campaign, CampaignMember, Customer, CustomerTag, Lead, Product, Sale, SaleLine, Staff, Store
@@ -120,9 +121,9 @@ def create(
     tokens: set[str] = set()
     members = []
     for i, (customer_id, line_id) in enumerate(rows):
-        token = secrets.token_urlsafe(16)
-        while token in tokens or token[0] == "-":  # a clash: never in practice; a leading - reads as an option
-            token = secrets.token_urlsafe(16)
+        token = new_token()
+        while token in tokens:  # a clash: never in practice
+            token = new_token()
         tokens.add(token)
         members.append({"campaign_id": campaign.id, "customer_id": customer_id, "token": token, "holdout": i in chosen,
                         "sale_line_id": line_id, "clicks": 0})

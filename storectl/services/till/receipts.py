@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import html
 import os
-import secrets
 from pathlib import Path
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from storectl.codes import new_token
 from storectl.errors import invalid, not_found
 from storectl.models import Sale
 from storectl.money import format_money, parse_money
@@ -27,15 +27,6 @@ from storectl.services.qr import codes as qr
 from storectl.services.shop import settings
 from storectl.services.till.sale_views import sale_by_doc, sale_dict
 
-TOKEN_BYTES = 16
-
-
-def new_token() -> str:
-    """128 random bits, URL-safe; never starting with '-', which a command line would take for an option."""
-    while True:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        if not token.startswith("-"):
-            return token
 
 
 def check_out(path: str | os.PathLike | None) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from storectl import db, models
-from storectl.codes import clean_code, normalize_unit_code, split_unit_codes
+from storectl.codes import clean_code, new_token, normalize_unit_code, split_unit_codes
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import (
     Customer,
@@ -272,7 +272,7 @@ def sell(
         doc_no=db.next_doc_no(session, "S"), at=db.now_of(session), store_id=shop.id, staff_id=clerk.id,
         customer_id=buyer.id if buyer else None, channel_id=chan.id if chan else None, operator=db.operator_of(session),
         total_cents=total, paid_cents=settled.paid, points_redeemed=points, points_value_cents=points_value, due_cents=settled.due,
-        change_cents=settled.change, receipt_token=receipts.new_token(),
+        change_cents=settled.change, receipt_token=new_token(),
     )
     session.add(sale)
     session.flush()
