@@ -529,6 +529,7 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
         sale = Sale(doc, self.now, op["store"], op["staff"], customer, op.get("channel"), lines, total, paid, points,
                     points_value, due)
         self.sales[doc] = sale
+        self.take_credit(op, customer, doc)  # a trade-in credit (trade.py)
         self.coupons_used(doc, taken)
         for i, line in enumerate(lines):
             self.facts.append(Fact(self.now, doc, sale.store, line.staff, line.sku, customer, sale.channel, line.qty,
@@ -789,10 +790,10 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
 
     # stock ---------------------------------------------------------------------------------
 
-    def stock_levels(self) -> dict[tuple[str, str], dict]:
+    def stock_levels(self, statuses=("in_stock",)) -> dict[tuple[str, str], dict]:  # noqa: ANN001
         out: dict[tuple[str, str], dict] = {}
         for u in self.units.values():
-            if u.status == "in_stock":
+            if u.status in statuses:  # the month end also counts units reserved by pre-orders
                 row = out.setdefault((u.store, u.sku), {"store": u.store, "sku": u.sku, "qty": 0, "value": 0})
                 row["qty"] += 1
                 row["value"] += u.cost
@@ -817,7 +818,8 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
                 if left > 0:
                     on_road.append((t.doc, sku, left, cost * left // q))
         return {
-            "inventory": {k: (v["qty"], v["value"]) for k, v in self.stock_levels().items()},
+            "inventory": {k: (v["qty"], v["value"]) for k, v in self.stock_levels(("in_stock", "reserved")).items()},
+            "tradein_stock": self.tradein_stock(),
             "on_road": on_road,
             "balances": {c.code: c.balance for c in self.customers.values()},
         }
@@ -864,4 +866,5 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
             "points": points,
             "stores": self.report_stores(p),
             "service": self.service_figures(start, end),
+            "trade": self.trade_month(start, end, snap),
         }

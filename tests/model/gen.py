@@ -121,7 +121,10 @@ def command(op: dict) -> list[str]:
         for key, cents in (op.get("prices") or {}).items():
             cmd += ["--price", f"{key}={fm(cents)}"]
         for method, cents in op.get("pay") or []:
-            cmd += ["--pay", f"{method}={fm(cents)}"]
+            if method != "tradein":  # a trade-in credit is named by its TI- id
+                cmd += ["--pay", f"{method}={fm(cents)}"]
+        if op.get("tradein"):
+            cmd += ["--tradein", op["tradein"]]
         if op.get("points"):
             cmd += ["--points", str(op["points"])]
         if op.get("credit"):
@@ -151,7 +154,7 @@ def command(op: dict) -> list[str]:
         return cmd
     if kind == "lead_add":
         return ["lead", "add", op["phone"], "--owner", op["owner"]]
-    if kind == "tradein":
+    if kind == "tradein" or kind.startswith("order_"):
         return trade.command(op)
     raise ValueError(kind)
 
@@ -379,7 +382,9 @@ class History(TradeHistory):
                 points = 0
         op["points"] = points
         due = total - points * 100 // 10
-        pay: list[list] = []
+        credit_used = self.tradein_credit_for(op, customer, due)  # trade.py: a trade-in credit that fits
+        due -= credit_used
+        pay: list[list] = [["tradein", credit_used]] if credit_used else []
         credit = False
         mode = self.c.int(0, 9)
         room = (cust.credit_limit - cust.balance) if cust is not None else 0
@@ -469,7 +474,7 @@ class History(TradeHistory):
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
                ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
-               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS
+               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS + trade.WEIGHTS
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)

@@ -23,7 +23,7 @@ from pathlib import Path
 from storectl.money import format_money as fm
 
 from conftest import ON_POSTGRES, _pg_drop, _pg_schema_url, run
-from . import commission
+from . import commission, trade
 from .books import MONTH, SETUP_AT, STORES, Books, day_of, period
 from .coupons import CODES
 from .gen import setup_commands, show
@@ -194,8 +194,8 @@ class Player:
             self.check(where, got, answer)
         elif kind == "coupon_issue" and got.get("instances"):
             CODES[answer] = got["instances"][0]["code"]
-        elif kind == "tradein":
-            self.check(where, got, {"id": answer["id"], "price": fm(answer["price"]), "returning": answer["returning"]})
+        elif kind == "tradein" or kind.startswith("order_"):
+            trade.check(self, op, got, answer, where)
 
     # --- the books at the end -------------------------------------------------------------
 
@@ -373,8 +373,9 @@ class Player:
             "coupon discount B16": fm(round(ev.value("Summary", "B16") * 100)),
             "commission B17": fm(round(ev.value("Summary", "B17") * 100)),
             "profit after commission B18": fm(round(ev.value("Summary", "B18") * 100)),
-            "deposits held B19": fm(round(ev.value("Summary", "B19") * 100)),  # no pre-orders in the generated histories
+            "deposits held B19": fm(round(ev.value("Summary", "B19") * 100)),
             "forfeited deposits B20": fm(round(ev.value("Summary", "B20") * 100)),
+            "trade-in stock B21": fm(round(ev.value("Summary", "B21") * 100)),
         }
         expense = self.books.commission_month(*commission.month_bounds())
         inv_total = sum(int(v.replace(".", "")) for _, v in want["inventory"].values())
@@ -390,7 +391,8 @@ class Player:
             "coupon discount B16": self.books.report_coupons(period(MONTH))["total"]["discount"],
             "commission B17": fm(expense),
             "profit after commission B18": fm(int(total["profit"].replace(".", "")) - expense),
-            "deposits held B19": "0.00", "forfeited deposits B20": "0.00",
+            "deposits held B19": fm(want["trade"]["held"]), "forfeited deposits B20": fm(want["trade"]["forfeited"]),
+            "trade-in stock B21": fm(want["trade"]["used"]),
         })
         service = data_rows(wb["Service"], 1)
         self.check("workbook Service", {"rows": len(service), "cost": sum(cents(r[9]) for r in service)}, want["service"])
