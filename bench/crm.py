@@ -2,8 +2,9 @@
 100,000-customer audience.
 
 The export needs an audience bigger than the large shop's customers (10,000 buy there), so its
-shop is a copy of the large one with 100,000 more customers who each bought one of its sold
-units, and a campaign of all of them: written once, untimed, with sqlite3 `executemany`.
+shop is a copy of the large one with 100,000 more customers (phones 166…, a range the large shop
+never uses) who each bought one of its sold units, and a campaign of all of them: written once,
+untimed, with sqlite3 `executemany`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def campaign_shop(big: Path, work: Path, audience: int = EXPORT_AUDIENCE) -> Pat
         conn.executemany(
             "INSERT INTO customer (id, code, name, phone, group_name, credit_limit_cents, balance_cents, is_member, points,"
             " lifetime_spend_cents, created_at) VALUES (?, ?, ?, ?, '', 0, 0, 0, 0, 0, ?)",
-            [(first + i, f"LK{i:06d}", f"老客户{i:06d}", f"137{i:08d}", now) for i in range(audience)],
+            [(first + i, f"LK{i:06d}", f"老客户{i:06d}", f"166{i:08d}", now) for i in range(audience)],
         )
         conn.execute(
             "INSERT INTO campaign (doc_no, name, bought_before, category, tag, holdout_pct, window_days, created_at,"

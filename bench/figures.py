@@ -138,7 +138,7 @@ def figures(setup: Setup) -> list[Figure]:
             runs=1 if setup.quick else 3,
             note="all eight sheets with charts; the floor writes only the Sales rows and the units-on-hand list, same columns and formats",
         ),
-        *commission.figures(setup, storectl, skip=3 * (setup.runs + 2)),
+        *commission.figures(setup, storectl, skip=7 * (setup.runs + 2)),  # past the sell, sn show and coupon figures
         Figure(
             name=f"campaign create, {setup.units:,} units",
             command=lambda run: storectl("campaign", "create", f"bench {run}", "--bought-before", "2026-10-31", "--category", "手机",
