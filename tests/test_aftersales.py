@@ -101,6 +101,16 @@ def test_tickets_are_for_units_customers_bring_back_one_open_ticket_at_a_time(so
     fails("invalid_input", "service", "open", P1[0], "--problem", "  ", "--store", "SZ01", "--staff", "E002")
 
 
+def test_a_unit_on_an_open_ticket_cannot_be_returned_until_the_ticket_is_closed(sold):
+    ok("service", "open", P1[0], "--problem", "屏幕闪烁", "--store", "SZ01", "--staff", "E002", env=at("11-10"))
+    err = fails("conflict", "return", sold["id"], env=at("11-11"))
+    assert "SV-000001" in err["message"] and "service close SV-000001" in err["hint"]
+    assert ok("sn", "show", P1[0], env=at("11-11"))["status"] == "sold"
+    ok("service", "close", "SV-000001", env=at("11-12"))
+    ok("return", sold["id"], env=at("11-12"))
+    assert run("db", "check", env=at("11-12")).code == 0
+
+
 def test_parts_under_warranty_leave_stock_at_their_cost_and_are_warranty_cost(sold):
     before = staff_row()
     ok("service", "open", P1[0], "--problem", "屏幕碎裂", "--store", "SZ01", "--staff", "E002", env=at("11-10"))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from sqlalchemy import case, func, update
 from sqlmodel import Session, select
 
-from storectl import db
+from storectl import db, models
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Product, ReturnLine, Sale, SaleLine, SalePayment, SaleReturn, Store
 from storectl.money import format_money
@@ -128,6 +128,7 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
         raise StoreError("conflict", f"{original.doc_no} is a paid repair (its parts are in the customer's phone); it cannot be returned",
                          f"storectl sale show {original.doc_no}")
     wanted = _wanted(session, original, list(lines), list(items))
+    _not_on_a_ticket(session, [line.unit_id for line, _ in wanted if line.unit_id])
     if refund_method is not None:
         refund_method = payments.parse_method(refund_method)
     earlier = session.exec(select(SaleReturn).where(SaleReturn.sale_id == original.id)).all()
@@ -181,6 +182,18 @@ def return_sale(session: Session, *, sale: str, items: list[str] = (), refund_me
     session.flush()
     commission.reverse(session, ret)
     return return_dict(session, ret)
+
+
+def _not_on_a_ticket(session: Session, unit_ids: list[int]) -> None:
+    """A unit the shop holds on an open service ticket is not returned from under it (close the
+    ticket first: the unit would be in stock and on a repair bench at once)."""
+    if not unit_ids:
+        return
+    ticket = models.ServiceTicket
+    open_one = session.exec(select(ticket.doc_no).where(ticket.unit_id.in_(unit_ids), ticket.status != "closed")).first()
+    if open_one is not None:
+        raise StoreError("conflict", f"a unit of this sale is on open service ticket {open_one}; it cannot be returned now",
+                         f"finish the repair first: storectl service close {open_one}")
 
 
 def _undo_loyalty(session: Session, buyer: Customer, ret: SaleReturn, *, restore: int, reverse: int, amount: int) -> tuple[int, int]:
