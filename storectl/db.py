@@ -23,7 +23,7 @@ from storectl.errors import STORAGE_ERRNOS, storage_error
 from storectl.errors import StoreError
 
 # The newest Alembic revision; a test proves it equals the migrations' head.
-SCHEMA_HEAD = "0014"
+SCHEMA_HEAD = "0015"
 APP_NAME = "storectl"
 
 

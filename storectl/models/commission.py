@@ -95,6 +95,7 @@ class CommissionLine(SQLModel, table=True):
                         name="sign"),
         Index("ix_commission_line_earner", "earner_kind", "earner_id", "payout_id"),
         Index("ix_commission_line_at", "at"),
+        Index("ix_commission_line_earner_at", "earner_kind", "earner_id", "at"),  # a statement: one earner's month in order
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     sale_line_id: int = Field(foreign_key="sale_line.id", index=True)
