@@ -265,3 +265,29 @@ def test_every_moment_falls_in_exactly_the_day_whose_bounds_hold_it(zone):
         start, end = by_day[d]
         assert start <= moment < end
         moment += timedelta(minutes=20)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Australia/Lord_Howe"])
+def test_a_stored_time_read_raw_falls_on_the_shop_day_of_its_instant(zone):
+    """`stored_day` (a statement's 100,000 dates) reads SQLite's text and the drivers' datetimes,
+    naive or aware, in order or not, and names the day `bounded_day` names, DST days too."""
+    from storectl.periods import stored_day
+
+    tz = ZoneInfo(zone)
+    moments = []
+    moment = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    while moment < datetime(2026, 4, 15, tzinfo=timezone.utc):
+        moments.append(moment)
+        moment += timedelta(minutes=37)
+    moments += [start for _, start, _ in day_bounds(date(2026, 3, 1), date(2026, 4, 14), tz)]
+    moments += [start - timedelta(microseconds=1) for _, start, _ in day_bounds(date(2026, 3, 2), date(2026, 4, 14), tz)]
+    forms = {
+        "sqlite text": lambda m: m.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        "naive": lambda m: m.replace(tzinfo=None),
+        "aware": lambda m: m,
+    }
+    for name, form in forms.items():
+        for order in (sorted(moments), list(reversed(sorted(moments)))):
+            day = stored_day(tz)
+            got = [day(form(m)) for m in order]
+            assert got == [bounded_day(m, tz).isoformat() for m in order], name

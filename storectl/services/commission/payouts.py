@@ -19,7 +19,7 @@ from storectl.codes import clean_code
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import CommissionLine, CommissionPayout, CommissionRule, Customer, Partner, ReturnLine, Sale, SaleLine, Staff
 from storectl.money import format_money
-from storectl.periods import Period, parse_period
+from storectl.periods import Period, parse_period, stored_day
 from storectl.services.commission import partners
 from storectl.services.commission.rules import earned, half_up
 from storectl.services.shop import closing, settings
@@ -161,33 +161,22 @@ def statement(session: Session, *, earner: str, period: str | None = None) -> di
     # Core rows (not the ORM's): a month of 100,000 lines
     rows = session.connection().execute(lines_q.order_by(CommissionLine.at, CommissionLine.id)).all()
     paid = int(session.execute(paid_q).scalar())
-    day, days = _shop_day(tz), {}
-    lines = []
-    for at, doc, role, amount, status in rows:
-        key = at[:16] if isinstance(at, str) else at  # to the minute: every zone's offset is whole minutes
-        date_text = days.get(key)
-        if date_text is None:
-            date_text = days[key] = day(at)
-        lines.append({"date": date_text, "doc": doc, "role": role, "amount": format_money(amount), "status": status})
+    day, amounts = stored_day(tz), {}
+
+    def money(cents: int) -> str:  # a month repeats its amounts: each formatted once
+        text = amounts.get(cents)
+        if text is None:
+            text = amounts[cents] = format_money(cents)
+        return text
+
+    lines = [{"date": day(at), "doc": doc, "role": role, "amount": money(amount), "status": status}
+             for at, doc, role, amount, status in rows]
     earned_total = sum(r[3] for r in rows)
     return {
         "earner": earner_label(session, who), "kind": kind, "name": earner_name(session, who), "period": label,
         "opening": format_money(opening), "lines": lines, "earned": format_money(earned_total),
         "paid": format_money(paid), "closing": format_money(opening + earned_total - paid),
     }
-
-
-def _shop_day(tz):  # noqa: ANN001, ANN202
-    """A stored UTC time (SQLite's text, or PostgreSQL's datetime) → its shop day as YYYY-MM-DD."""
-    from datetime import datetime, timezone
-
-    def day(value) -> str:  # noqa: ANN001
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(tz).date().isoformat()
-
-    return day
 
 
 # --- payable and pay ------------------------------------------------------------------------------
