@@ -52,6 +52,7 @@ class State:
     operator: Optional[str] = None
     json: bool = False  # `storectl --json …`: the default of every command's --json
     command: str = ""  # e.g. "stock in", set when the root resolves the command
+    settled: bool = False  # `_settle` has run in this process
 
 
 state = State()
@@ -98,9 +99,22 @@ def interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+def _settle() -> None:
+    """Once per process, when the command first opens the database (its code is loaded by then):
+    move what is alive into the collector's permanent generation. A command is short-lived; without
+    this every full collection walks SQLAlchemy, pydantic and the models again, a third of a
+    100,000-line statement. Collections of what the command itself makes go on as before."""
+    import gc
+
+    if not state.settled:
+        state.settled = True
+        gc.freeze()
+
+
 def database():
     from storectl.db import Database, resolve_url
 
+    _settle()
     return Database(
         resolve_url(state.db),
         operator=operator(),
