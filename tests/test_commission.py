@@ -290,6 +290,29 @@ def test_db_check_finds_a_payout_that_does_not_equal_its_lines(shop):
     assert problems.code == 1 and "commission_trace" in problems.stdout
 
 
+def test_db_check_finds_a_return_that_reverses_the_wrong_share_or_the_wrong_line(shop):
+    ok("commission", "rule", "add", "--all", "--role", "seller", "--amount", "100")
+    _seller_sale(0)
+    _seller_sale(1)
+    ok("return", "S-000001")
+    ok("db", "check")
+    from sqlalchemy import update
+
+    from storectl.models import CommissionLine, ReturnLine
+    from test_sell import _db
+
+    with _db().write("test") as s:  # the clawback takes back less than the returned share
+        s.execute(update(CommissionLine).where(CommissionLine.return_line_id.is_not(None)).values(amount_cents=-9000))
+    problems = run("db", "check", "--json")
+    assert problems.code == 1 and "commission_returns" in problems.stdout and "commission_trace" not in problems.stdout
+    with _db().write("test") as s:  # the right amount, but pinned on the other sale's line
+        other = s.execute(update(CommissionLine).where(CommissionLine.return_line_id.is_not(None))
+                          .values(amount_cents=-10000)).rowcount
+        s.execute(update(ReturnLine).values(sale_line_id=ReturnLine.sale_line_id + 1))
+    problems = run("db", "check", "--json")
+    assert other == 1 and problems.code == 1 and "commission_trace" in problems.stdout
+
+
 def test_a_sale_without_rules_writes_no_commission(shop):
     _seller_sale()
     assert ok("commission", "list") == [] and ok("commission", "payable") == []
