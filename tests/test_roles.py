@@ -13,6 +13,7 @@ from test_sell import put_qty, put_units
 
 PIN = "482913"
 PHONE = "13900139000"
+TODAY = "2026-11-02"  # the shop day of conftest.NOW
 
 # Each manager-only action, as a function of a unique suffix (so a successful run does not
 # block the next one with a duplicate).
@@ -33,6 +34,7 @@ ACTIONS = {
     "commission pay": lambda n: ["commission", "pay", "E002"],
     "coupon add": lambda n: ["coupon", "add", "CPN", "立减券", "--amount", "10", "--valid-days", "7"],
     "coupon issue": lambda n: ["coupon", "issue", "CPN", PHONE],  # the coupon the line above added
+    "campaign create": lambda n: ["campaign", "create", f"回访{n}", "--bought-before", TODAY],  # PHONE's sale below
 }
 
 
@@ -44,6 +46,7 @@ def _prepare(shop) -> None:
     ok("config", "set", "commission.hold_days", "0")  # commission earned today is payable today
     ok("commission", "rule", "add", "--all", "--role", "seller", "--amount", "5")
     ok("sell", "--store", "SZ01", "--staff", "E002", "00123:1", "--pay", "cash=39")
+    ok("sell", "--store", "SZ01", "--staff", "E002", "--customer", PHONE, "00123:1", "--pay", "cash=39")
     ok("period", "close", "2026-10")
 
 

@@ -25,14 +25,14 @@ def create(
     window: Annotated[int, typer.Option("--window", parser=WHOLE, help="Days a purchase counts as a conversion.")] = 30,
     json_: JsonOpt = False,
 ) -> None:
-    """Build the audience: customers whose latest purchase of the category was that long ago.
+    """Build the audience: customers whose latest purchase of the category was that long ago (manager only).
 
     Example: storectl campaign create 三年换新 --bought-years 3 --category 手机 --holdout 10
     """
     from storectl.services.crm import campaigns
 
     with guard(json_):
-        with write() as s:
+        with write(manager=True) as s:
             r = campaigns.create(s, name=name, years=years, before=before, category=category, sku=sku, store=store,
                                  tag=tag, holdout=holdout, window=window)
         emit(r, json_, lambda r: notice(

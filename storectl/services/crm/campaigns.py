@@ -35,6 +35,7 @@ from storectl.services.books.xlsx import DANGEROUS_START
 from storectl.services.crm import leads
 from storectl.services.crm.tags import clean_tag
 from storectl.services.shop import lookup, settings
+from storectl.services.shop.auth import require_manager
 from storectl.services.shop.catalogue import clean_name
 
 TOKEN_KEY = "c"
@@ -87,6 +88,8 @@ def create(
     session: Session, *, name: str, years: int | None = None, before: str | None = None, category: str | None = None,
     sku: str | None = None, store: str | None = None, tag: str | None = None, holdout: int = 0, window: int = DEFAULT_WINDOW,
 ) -> dict:
+    """A campaign and its audience (manager-only: the audience is a list of customers' phones)."""
+    require_manager(session, "campaign create")
     title = clean_name(name, "campaign name")
     cutoff = _cutoff(session, years, before)
     if category and sku:
