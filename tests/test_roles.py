@@ -159,3 +159,31 @@ def test_the_pin_is_stored_only_as_a_salted_scrypt_hash(shop):
             data = f.read_bytes()
             assert PIN.encode() not in data and PIN.encode("utf-16-le") not in data, f
     assert not any(PIN in (d or "") for (d,) in rows(db, "SELECT detail FROM audit"))
+
+
+def test_a_pin_stored_at_an_older_lower_cost_is_stored_again_at_todays_the_first_time_it_is_given_right(shop):
+    import base64
+    import hashlib
+
+    from sqlalchemy import select, update
+
+    from storectl.models import Staff
+    from test_sell import _db
+
+    ok("staff", "set-pin", "E001", env={"STORECTL_NEW_PIN": PIN})
+    salt = b"0123456789abcdef"
+    old = "scrypt$16384$8$1${}${}".format(base64.b64encode(salt).decode(), base64.b64encode(
+        hashlib.scrypt(PIN.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)).decode())
+    with _db().write("test") as s:
+        s.execute(update(Staff).where(Staff.code == "E001").values(pin_hash=old))
+
+    def stored() -> str:
+        with _db().read("test") as s:
+            return s.execute(select(Staff.pin_hash).where(Staff.code == "E001")).scalar()
+
+    fails("forbidden", "price", "set", "IP17P", "8100", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": "000000"})
+    assert stored() == old  # a wrong PIN changes nothing
+    ok("price", "set", "IP17P", "8200", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": PIN})
+    assert stored().startswith("scrypt$65536$8$1$") and stored() != old
+    ok("price", "set", "IP17P", "8300", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": PIN})
+    fails("forbidden", "price", "set", "IP17P", "8400", env={"STORECTL_OPERATOR": "E001", "STORECTL_PIN": "000000"})

@@ -28,7 +28,8 @@ from storectl.models import Staff
 
 # scrypt cost: 64 MiB and ~0.25 s per PIN on the shop's machine, so an offline search of all
 # 10^6 six-digit PINs of a stolen database takes days of one core, while a manager waits a
-# quarter of a second. The parameters are stored in each hash: older hashes keep verifying.
+# quarter of a second. The parameters are stored in each hash: older hashes keep verifying, and
+# are stored again at today's cost the first time their PIN is given right.
 _N, _R, _P = 2**16, 8, 1
 _MAXMEM = 256 * 1024 * 1024
 
@@ -58,6 +59,15 @@ def verify_pin(pin: str, stored: str | None) -> bool:
         )
         return hmac.compare_digest(actual, base64.b64decode(digest))
     except (ValueError, TypeError):
+        return False
+
+
+def weaker_than_now(stored: str | None) -> bool:
+    """A hash made with a lower scrypt cost than today's (a PIN set before the cost was raised)."""
+    try:
+        scheme, n, r, *_ = (stored or "").split("$")
+        return scheme == "scrypt" and (int(n) < _N or int(r) < _R)
+    except ValueError:
         return False
 
 
@@ -159,6 +169,8 @@ def require_manager(session: Session, action: str) -> None:
         raise WrongPin(f"{action} needs {staff.code}'s PIN, and it was wrong{then}", "type it again carefully, or set STORECTL_PIN", staff=staff.code)
     if staff.pin_failures or staff.pin_locked_until is not None:
         session.execute(update(Staff).where(Staff.id == staff.id).values(pin_failures=0, pin_locked_until=None))
+    if weaker_than_now(staff.pin_hash):  # the right PIN is at hand once: stored again at today's cost
+        session.execute(update(Staff).where(Staff.id == staff.id).values(pin_hash=hash_pin(pin)))
 
 
 def record_wrong_pin(session: Session, code: str) -> bool:
