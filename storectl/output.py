@@ -35,9 +35,20 @@ def dumps(data: Any) -> str:
 
 def console(stderr: bool = False):
     from rich.console import Console
+    from rich.errors import MarkupError
+
+    class _Console(Console):
+        """Text with brackets that are not markup (a name such as "[/]王") is printed as it is, never
+        an error: the safety net under `table` and `notice`, which never read data as markup."""
+
+        def render_str(self, text, **kwargs):  # noqa: ANN001, ANN003, ANN201
+            try:
+                return super().render_str(text, **kwargs)
+            except MarkupError:
+                return super().render_str(text, **{**kwargs, "markup": False})
 
     # stderr carries messages, one to a line: never hard-wrapped at the width Rich guesses for a pipe
-    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+    return _Console(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
 class OutputFailed(Exception):
@@ -133,7 +144,12 @@ def _plain(cell) -> str:  # noqa: ANN001
     if isinstance(cell, Text):
         return cell.plain
     if isinstance(cell, str):
-        return Text.from_markup(cell).plain
+        from rich.errors import MarkupError
+
+        try:
+            return Text.from_markup(cell).plain
+        except MarkupError:  # brackets that are not markup: the text as it is
+            return cell
     return str(cell)
 
 
@@ -186,7 +202,7 @@ def records(t, out=None) -> None:  # noqa: ANN001
 
 def notice(message: str) -> None:
     """A confirmation or progress note: always stderr, so stdout stays one document."""
-    console(stderr=True).print(clean(message))
+    console(stderr=True).print(clean(message), markup=False)
 
 
 def table(
@@ -200,8 +216,12 @@ def table(
 ) -> None:
     from rich.table import Table
 
+    from rich.text import Text
+
     right = set(right)
-    t = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    # data is text, never markup: a name like "[/]王" or "[link=…]" prints as typed
+    t = Table(title=None if title is None else Text(clean(title)), caption=None if caption is None else Text(clean(caption)),
+              show_lines=False, header_style="bold")
     for i, col in enumerate(columns):
         if bar_last and i == len(columns) - 1:  # the bar is what gives way on a narrow terminal
             t.add_column(col, overflow="crop", no_wrap=True, min_width=0, ratio=1)
@@ -211,11 +231,27 @@ def table(
             t.add_column(col, justify="left", overflow="fold", min_width=min(max(len(col), 4), 8))
     count = 0
     for row in rows:
-        t.add_row(*["" if v is None else clean(v) for v in row])
+        t.add_row(*[Text(clean(v)) if v is not None else "" for v in row])
         count += 1
     if count == 0:
         t.add_row(*(["(none)"] + [""] * (len(columns) - 1)))
     print_wide(t)
+
+
+def details(title: str, rows: Iterable[tuple[str, Any]]) -> None:
+    """One record (a member, a product, a unit): its title in bold, then a label and its value to a
+    line, labels dim, an empty value a dash. Long values wrap under their own column."""
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    out.print(Text(clean(title), style="bold"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(label, Text(clean(value)) if value not in (None, "") else Text("—", style="dim"))
+    out.print(grid)
 
 
 def money(text_amount: str | None) -> str:

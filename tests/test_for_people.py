@@ -176,6 +176,21 @@ def test_a_long_message_on_stderr_is_one_line_when_piped(shop):
     assert r.code == 0 and len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("name", ["[/]王[bold]五", "[link=http://x.example]点我[/link]", "李[红]"])
+def test_a_name_with_brackets_is_printed_as_typed_never_read_as_markup(shop, name):
+    """A name or code holding Rich markup (or brackets that break it) is data: printed as typed, in
+    tables, records, confirmations and the narrow layout; before, `[/]` ended in exit 70."""
+    added = run("member", "add", "13900001111", "--name", name)
+    assert added.code == 0 and name in added.stderr, added.stderr
+    ok("customer", "add", "[/]C9", name)
+    for args in (["member", "show", "13900001111"], ["member", "list"], ["customer", "show", "[/]C9"],
+                 ["customer", "list"]):
+        for columns in ("200", "40"):
+            r = run(*args, env={"COLUMNS": columns})
+            assert r.code == 0 and "internal error" not in r.stderr, (args, r.stderr)
+            assert name in r.stdout or columns == "40", (args, r.stdout)
+
+
 # --- one human time format -----------------------------------------------------------------------
 
 
