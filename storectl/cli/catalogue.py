@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
-from storectl.output import money, table
+from storectl.output import details, money, table
 
 store_app = typer.Typer(no_args_is_help=True, help="Stores and warehouses.")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff, their stores and roles.")
@@ -215,8 +215,8 @@ def product_show(
         emit(
             result,
             json_,
-            lambda r: table(
-                f"{r['sku']}  {r['name']}", ["field", "value"],
+            lambda r: details(
+                f"{r['sku']}  {r['name']}",
                 [("brand", r["brand"]), ("category", r["category"]),
                  ("tracked by", ",".join(r["codes"]) if r["serial"] else "quantity"),
                  ("list price", money(r["price"])), ("warranty", f"{r['warranty_months']} months"),

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
-from storectl.output import money, table
+from storectl.output import details, money, table
 from storectl.services.till.payments import METHODS
 
 app = typer.Typer(no_args_is_help=True, help="Customers, payments, statements and balances.")
@@ -79,8 +79,8 @@ def show(
         emit(
             r,
             json_,
-            lambda r: table(
-                f"{r['code']}  {r['name']}", ["field", "value"],
+            lambda r: details(
+                f"{r['code']}  {r['name']}",
                 [("phone", r["phone"] or ""), ("group", r["group"]), ("credit limit", money(r["credit_limit"])),
                  ("owes", money(r["balance"])), ("member", "yes" if r["member"] else "no"),
                  ("level", r["level"] or ""), ("points", r["points"]), ("tags", " ".join(r["tags"]))],

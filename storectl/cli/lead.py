@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
-from storectl.output import table
+from storectl.output import details, table
 
 app = typer.Typer(no_args_is_help=True, help="Sales leads: add, follow up, list what is due.")
 
@@ -21,8 +21,8 @@ def _rows(rs: list[dict]) -> None:
 
 
 def _one(r: dict) -> None:
-    table(
-        f"{r['id']}  {r['name']}  {r['phone']}", ["field", "value"],
+    details(
+        f"{r['id']}  {r['name']}  {r['phone']}",
         [("owner", r["owner"]), ("status", r["status"]), ("next", r["next"] or ""), ("source", r["source"]),
          ("interest", r["interest"]), ("customer", r["customer"] or ""), ("won by", r["won_sale"] or ""),
          ("until", (r["until"] or "")[:10])],

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
-from storectl.output import money, table, when
+from storectl.output import details, money, table, when
 
 app = typer.Typer(no_args_is_help=True, help="Members: enrol, show, daily check-in.")
 channel_app = typer.Typer(no_args_is_help=True, help="Acquisition channels.")
@@ -16,9 +16,8 @@ PhoneArg = Annotated[str, typer.Argument(help="The member's phone (or customer c
 
 
 def _member_table(r: dict) -> None:
-    table(
+    details(
         f"{r['phone']}  {r['name']}".strip(),
-        ["field", "value"],
         [
             ("code", r["code"]),
             ("level", r["level"] or ""),

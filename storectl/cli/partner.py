@@ -7,15 +7,14 @@ from typing import Annotated, Optional
 import typer
 
 from storectl.cli.common import JsonOpt, emit, guard, notice, read, write
-from storectl.output import table
+from storectl.output import details, table
 
 app = typer.Typer(no_args_is_help=True, help="Partners who refer customers (异业合作).")
 
 
 def _partner_table(r: dict) -> None:
-    table(
-        f"partner {r['code']} {r['name']}",
-        ["field", "value"],
+    details(
+        f"partner {r['code']}  {r['name']}",
         [("referrer", r["referrer"] or ""), ("members referred", ", ".join(r["members"])),
          ("partners referred", ", ".join(r["partners"]))],
     )

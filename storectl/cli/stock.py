@@ -232,7 +232,7 @@ def stock_repair(
 def stock_list(
     store: StoreOpt = None,
     sku: Annotated[Optional[str], typer.Option("--sku", help="Only this SKU.")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="in_stock, in_transit, sold, scrapped, lost, supplier_returned, internal_use, reserved.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="in_stock, in_transit, sold, scrapped, lost, supplier_returned, internal_use, faulty, reserved.")] = None,
     condition: Annotated[Optional[str], typer.Option("--condition", metavar="new|used", help="Only new units, or only used ones (trade-ins).")] = None,
     json_: JsonOpt = False,
 ) -> None:
