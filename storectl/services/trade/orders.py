@@ -2,7 +2,7 @@
 
 `add` reserves each unit through the stock ledger (Kind.RESERVE: in_stock → reserved, guarded,
 so a sale and a reservation racing for one unit give one winner; a reserved unit cannot be sold,
-sent or counted missing) and fixes the agreed prices. Quantities (accessories) are promised, not
+sent or booked lost by a count) and fixes the agreed prices. Quantities (accessories) are promised, not
 held: `add` checks the store has them, `complete` takes them like any sale. The deposit is held
 money, a liability, not revenue: it is no sale and moves no report until the order completes.
 
