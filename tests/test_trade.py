@@ -364,3 +364,36 @@ def test_a_later_cancel_leaves_the_deposit_held_in_the_closed_month(traded_novem
     dec = load_workbook(ok("report", "month", "2026-12", "--out", str(tmp_path / "dec.xlsx"), env=at("12-04"))["path"])
     row = [r for r in dec["Orders"].iter_rows(values_only=True) if r[0] == "SO-000001"][0]
     assert row[4] == "cancelled" and _money(row[8]) == 0 and _money(row[10]) == _money(2000)
+
+
+def test_an_open_order_past_its_until_day_is_overdue_in_the_shop_calendar_and_nothing_expires(shop):
+    for sn in ("MBAHOLD1", "MBAHOLD2", "MBAHOLD3", "MBAHOLD4"):
+        receive(sn, sku="MBA13")
+
+    def order(sn: str, *until: str) -> str:
+        return ok("order", "add", sn, "--customer", "C002", "--deposit", "cash=500", "--store", "SZ01", "--staff", "E002",
+                  *until, env=at("11-10"))["id"]
+
+    late, open_ended, later, gone = order("MBAHOLD1", "--until", "2026-11-20"), order("MBAHOLD2"), \
+        order("MBAHOLD3", "--until", "2026-11-25"), order("MBAHOLD4", "--until", "2026-11-15")
+    ok("order", "cancel", gone, env=at("11-12"))
+
+    def overdue(day: str, time: str = "11:00") -> list[str]:
+        rows = ok("order", "list", env=at(day, time))
+        assert all(isinstance(r["overdue"], bool) for r in rows)
+        listed = [r["id"] for r in ok("order", "list", "--overdue", env=at(day, time))]
+        assert listed == [r["id"] for r in rows if r["overdue"]]
+        return listed
+
+    assert overdue("11-20", "23:30") == []  # the until day itself is still held
+    assert overdue("11-21", "00:10") == [late]  # shop time: still 11-20 in UTC
+    assert overdue("11-26") == [late, later]  # never the order without --until, nor a cancelled one
+    assert ok("order", "show", late, env=at("11-26"))["overdue"] is True
+    assert ok("order", "show", open_ended, env=at("11-26"))["overdue"] is False
+    human = run("order", "list", env=at("11-26"))
+    assert human.code == 0 and human.stdout.count("overdue") == 3  # two rows and the caption
+    assert "overdue" in run("order", "show", late, env=at("11-26")).stdout
+    assert ok("sn", "show", "MBAHOLD1", env=at("11-26"))["status"] == "reserved"  # nothing expires by itself
+    assert ok("order", "show", late, env=at("11-26"))["status"] == "open"
+    ok("order", "complete", late, "--pay", "cash=7999", env=at("11-26"))
+    assert overdue("11-26") == [later]
