@@ -397,3 +397,38 @@ def test_an_open_order_past_its_until_day_is_overdue_in_the_shop_calendar_and_no
     assert ok("order", "show", late, env=at("11-26"))["status"] == "open"
     ok("order", "complete", late, "--pay", "cash=7999", env=at("11-26"))
     assert overdue("11-26") == [later]
+
+
+def _summed_sumifs(wb, formula: str):
+    """What the Summary's SUMIF(Sheet!G:G,"used-X",Sheet!E:E)+… comes to on the workbook's own cells."""
+    import re
+    from decimal import Decimal
+
+    total = Decimal(0)
+    for sheet, grade in re.findall(r"SUMIF\('?((?:[^'!]|'')+)'?!G:G,\"(used-[A-D])\",", formula):
+        for row in wb[sheet.replace("''", "'")].iter_rows(values_only=True):
+            if len(row) > 6 and row[6] == grade:
+                total += Decimal(str(row[4]))
+    return total
+
+
+def test_trade_in_stock_at_cost_sums_every_inventory_sheet_of_a_long_inventory(shop, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from storectl.services.books import xlsx
+
+    codes = tmp_path / "codes.txt"
+    codes.write_text("".join(f"SNLONG{i:04d}\n" for i in range(40)))
+    ok("stock", "in", "--store", "SZ01", "--sku", "MBA13", "--cost", "5000", "--file", str(codes), env=at("11-02"))
+    for n, (grade, price) in enumerate((("A", "3100"), ("B", "2800"), ("D", "900"))):
+        ok("tradein", f"F2LXLONG0{n}", "--sku", "MBA13", "--grade", grade, "--price", price, "--store", "SZ02", "--staff", "E002",
+           env=at("11-03"))  # SZ02 sorts after SZ01's 40 units: these rows land on a continuation sheet
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 30)
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path / "m.xlsx"), env=at("12-03"))
+    formulas, cached = load_workbook(result["path"]), load_workbook(result["path"], data_only=True)
+    inventory = [t for t in formulas.sheetnames if t.startswith("Inventory")]
+    assert len(inventory) >= 2, formulas.sheetnames
+    assert not any(len(r) > 6 and str(r[6]).startswith("used-") for r in formulas["Inventory"].iter_rows(values_only=True))
+    label, formula = formulas["Summary"]["A21"].value, formulas["Summary"]["B21"].value
+    assert label.startswith("回收库存") and all(f"'{t}'!G:G" in formula or f"{t}!G:G" in formula for t in inventory), formula
+    assert _money(cached["Summary"]["B21"].value) == _money(6800) == _summed_sumifs(formulas, formula)
