@@ -416,7 +416,36 @@ def add_rule(session: Session, *, every: int, code: str) -> dict:
     row = CouponRule(every=every, coupon_id=coupon.id, active=True, created_at=db.now_of(session))
     session.add(row)
     session.flush()
-    return {"id": row.id, "every": every, "coupon": coupon.code, "name": coupon.name}
+    return {"id": row.id, "ref": f"C{row.id}", "every": every, "coupon": coupon.code, "name": coupon.name}
+
+
+def rule_dict(session: Session, row: CouponRule) -> dict:
+    """A coupon rule in `points rules`' shape: `ref` C1, C2, … is what `points rule remove` takes (the
+    two rule tables number their ids each from 1). No removal time is kept for coupon rules."""
+    coupon = session.get(Coupon, row.coupon_id)
+    return {"id": row.id, "ref": f"C{row.id}", "kind": "coupon", "every": row.every, "points": None, "once": False,
+            "coupon": coupon.code, "coupon_name": coupon.name, "active": row.active,
+            "created_at": settings.local_iso(session, row.created_at), "removed_at": None}
+
+
+def list_coupon_rules(session: Session, *, include_removed: bool = False) -> list[dict]:
+    query = select(CouponRule).order_by(CouponRule.every, CouponRule.id)
+    if not include_removed:
+        query = query.where(CouponRule.active == True)  # noqa: E712
+    return [rule_dict(session, row) for row in session.exec(query)]
+
+
+def remove_rule(session: Session, *, rule_id: int) -> dict:
+    """Stop a coupon rule issuing (guarded: one of two removals wins); coupons it issued stay (the caller checks the manager)."""
+    row = session.get(CouponRule, rule_id)
+    if row is None:
+        raise StoreError("not_found", f"no coupon rule C{rule_id}", "storectl points rules")
+    done = session.execute(update(CouponRule).where(CouponRule.id == rule_id, CouponRule.active == True)  # noqa: E712
+                           .values(active=False).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise StoreError("conflict", f"coupon rule C{rule_id} was removed already", "storectl points rules --all")
+    session.refresh(row)
+    return rule_dict(session, row)
 
 
 def on_checkin(session: Session, *, member: Customer, streak: int) -> list[dict]:
