@@ -448,3 +448,33 @@ def test_points_rules_lists_coupon_rules_too_and_either_kind_can_be_removed(shop
         got.append((r["streak"], r["points"], [c["coupon"] for c in r["coupons"]]))
     assert got == [(1, 0, []), (2, 0, []), (3, 5, ["QD"])]
     assert run("db", "check").code == 0
+
+
+def test_issuing_to_all_members_is_one_bulk_insert_with_the_same_instances_as_coupon_show(shop):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    phones = [f"1391234{i:04d}" for i in range(30)]
+    for phone in phones:
+        make_member(phone, name="会员")
+    ok("coupon", "add", "ALL", "全员券", "--amount", "10", "--valid-days", "7")
+    _issue("ALL", phones[0])  # a code already in the table: the bulk draw checks against it
+    inserts = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith("INSERT INTO COUPON_INSTANCE"):
+            inserts.append(executemany or 1)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        out = ok("coupon", "issue", "ALL", "--all-members")
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert len(inserts) == 1, inserts  # one statement for all 30, not one ORM flush per member
+    assert out["coupon"] == "ALL" and out["issued"] == 30
+    assert sorted(i["member"] for i in out["instances"]) == phones
+    codes = [i["code"] for i in out["instances"]]
+    assert all(re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", c) for c in codes) and len(set(codes)) == 30
+    shown = {i["code"]: i for i in ok("coupon", "show", "ALL")["instances"]}
+    assert len(shown) == 31 and all(shown[i["code"]] == i for i in out["instances"])  # the same JSON as each instance shows
+    assert run("db", "check").code == 0
