@@ -92,3 +92,48 @@ def test_the_scanner_says_what_each_counted_code_is(shop):
     assert [text for _, text in good] == ["A1", "B1", "GHOST"]
     out = err.getvalue()
     assert "✓ A1  MBA13" in out and "unexpected: unit B1 (MBA13, in_stock at SZ02)" in out and "unknown code" in out and "✗ bad!" in out
+
+
+# --- units reserved for pre-orders (SO-): on the shelf, held for their order ---------------------
+
+
+def reserved_here():
+    """A1 and A2 reserved for C002's order SO-000001 at SZ01, A3 in stock."""
+    stock_in("A1", "A2", "A3")
+    return ok("order", "add", "A1", "A2", "--customer", "C002", "--deposit", "cash=500", "--store", "SZ01", "--staff", "E002")
+
+
+def test_a_scanned_reserved_unit_of_the_store_counts_as_present_and_names_its_order(shop):
+    so = reserved_here()
+    result = ok("stock", "count", "--store", "SZ01", "A1", "A3")
+    assert (result["matched"], result["expected"]) == (2, 3)
+    assert result["unexpected"] == [] and result["missing"] == []
+    assert result["reserved"] == [{"code": "A1", "sku": "MBA13", "order": so["id"]}]
+    assert result["missing_reserved"] == [{"code": "A2", "sku": "MBA13", "order": so["id"]}]
+    human = run("stock", "count", "--store", "SZ01", "A1", "A3")
+    assert human.code == 0 and "held for pre-orders" in human.stdout and "SO-000001" in human.stdout
+
+
+def test_the_scanner_says_a_reserved_unit_is_held_for_its_order(shop):
+    from storectl.db import Database, resolve_url
+    from storectl.services.stock import counting
+
+    so = reserved_here()
+    stock_in("B1", store="SZ02")
+    ok("order", "add", "B1", "--customer", "C002", "--deposit", "cash=500", "--store", "SZ02", "--staff", "E002")
+    with Database(resolve_url(None)).read() as s:
+        assert counting.check_count_line(s, store="SZ01", text="A1") == f"MBA13  held for {so['id']}"
+        assert counting.check_count_line(s, store="SZ01", text="B1").startswith("unexpected: unit B1 (MBA13, reserved")
+
+
+def test_apply_never_books_a_reserved_unit_lost_and_says_to_cancel_the_order_first(shop):
+    so = reserved_here()
+    result = ok("stock", "count", "--store", "SZ01", "A1", "--apply")
+    assert result["missing"] == ["A3"] and result["lost"] == 1
+    assert [m["code"] for m in result["missing_reserved"]] == ["A2"]
+    assert "storectl order cancel SO-000001" in result["note"]
+    assert ok("sn", "show", "A2")["status"] == "reserved" and ok("sn", "show", "A3")["status"] == "lost"
+    assert ok("order", "show", so["id"])["status"] == "open"
+    human = run("stock", "count", "--store", "SZ01", "A1", "--apply")
+    assert human.code == 0 and "missing, reserved" in human.stdout and "cancel the order first" in human.stdout
+    assert run("db", "check").code == 0

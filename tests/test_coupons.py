@@ -417,3 +417,64 @@ def test_db_check_finds_a_discount_the_coupons_do_not_account_for(shop):
         s.execute(text("UPDATE sale_coupon SET discount_cents = 900"))
     r = run("db", "check", "--json")
     assert r.code == 1 and sale["id"] in r.stdout and "coupon_discount" in r.stdout
+
+
+def test_points_rules_lists_coupon_rules_too_and_either_kind_can_be_removed(shop, monkeypatch):
+    _member_shop(shop)
+    ok("coupon", "add", "QD", "签到券", "--amount", "20", "--valid-days", "7")
+    daily = ok("points", "rule", "add", "--every", "1", "--points", "1")
+    qd = ok("points", "rule", "add", "--every", "2", "--coupon", "QD")["coupon_rule"]
+    both = ok("points", "rule", "add", "--every", "3", "--points", "5", "--coupon", "QD")
+    assert (daily["id"], qd["id"], qd["ref"], both["id"], both["coupon_rule"]["ref"]) == (1, 1, "C1", 2, "C2")
+    rules = ok("points", "rules")
+    assert [(r["ref"], r["kind"], r["every"], r["points"], r["coupon"]) for r in rules] == [
+        ("1", "points", 1, 1, None), ("C1", "coupon", 2, None, "QD"), ("2", "points", 3, 5, None), ("C2", "coupon", 3, None, "QD")]
+    assert rules[0]["id"] == 1 and rules[0]["once"] is False and rules[1]["coupon_name"] == "签到券"
+    human = run("points", "rules")
+    assert human.code == 0 and "C2" in human.stdout and "coupon QD" in human.stdout and "5 points" in human.stdout
+    removed = ok("points", "rule", "remove", "C1")
+    assert (removed["ref"], removed["kind"], removed["active"]) == ("C1", "coupon", False)
+    assert ok("points", "rule", "remove", "1")["kind"] == "points"  # a bare number is still the points rule
+    assert [r["ref"] for r in ok("points", "rules")] == ["2", "C2"]
+    assert [(r["ref"], r["active"]) for r in ok("points", "rules", "--all")] == [
+        ("1", False), ("C1", False), ("2", True), ("C2", True)]
+    fails("conflict", "points", "rule", "remove", "c1")
+    fails("not_found", "points", "rule", "remove", "C9")
+    fails("invalid_input", "points", "rule", "remove", "X1")
+    got = []
+    for day in (2, 3, 4):  # C1 no longer issues on day 2 or 4; C2 and rule 2 still pay on day 3
+        monkeypatch.setenv("STORECTL_NOW", f"2026-11-{day:02d}T09:00:00+08:00")
+        r = ok("member", "checkin", PHONE)
+        got.append((r["streak"], r["points"], [c["coupon"] for c in r["coupons"]]))
+    assert got == [(1, 0, []), (2, 0, []), (3, 5, ["QD"])]
+    assert run("db", "check").code == 0
+
+
+def test_issuing_to_all_members_is_one_bulk_insert_with_the_same_instances_as_coupon_show(shop):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    phones = [f"1391234{i:04d}" for i in range(30)]
+    for phone in phones:
+        make_member(phone, name="会员")
+    ok("coupon", "add", "ALL", "全员券", "--amount", "10", "--valid-days", "7")
+    _issue("ALL", phones[0])  # a code already in the table: the bulk draw checks against it
+    inserts = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith("INSERT INTO COUPON_INSTANCE"):
+            inserts.append(executemany or 1)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        out = ok("coupon", "issue", "ALL", "--all-members")
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert len(inserts) == 1, inserts  # one statement for all 30, not one ORM flush per member
+    assert out["coupon"] == "ALL" and out["issued"] == 30
+    assert sorted(i["member"] for i in out["instances"]) == phones
+    codes = [i["code"] for i in out["instances"]]
+    assert all(re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", c) for c in codes) and len(set(codes)) == 30
+    shown = {i["code"]: i for i in ok("coupon", "show", "ALL")["instances"]}
+    assert len(shown) == 31 and all(shown[i["code"]] == i for i in out["instances"])  # the same JSON as each instance shows
+    assert run("db", "check").code == 0

@@ -34,6 +34,9 @@ ACTIONS = {
     "commission pay": lambda n: ["commission", "pay", "E002"],
     "coupon add": lambda n: ["coupon", "add", "CPN", "立减券", "--amount", "10", "--valid-days", "7"],
     "coupon issue": lambda n: ["coupon", "issue", "CPN", PHONE],  # the coupon the line above added
+    "points rule add --coupon": lambda n: ["points", "rule", "add", "--every", str(n + 1), "--coupon", "CPN"],
+    "points rule remove": lambda n: ["points", "rule", "remove", "1"],  # the points rule "points rule add" made
+    "points rule remove C": lambda n: ["points", "rule", "remove", "C1"],  # the coupon rule made two lines above
     "campaign create": lambda n: ["campaign", "create", f"回访{n}", "--bought-before", TODAY],  # PHONE's sale below
 }
 

@@ -364,3 +364,71 @@ def test_a_later_cancel_leaves_the_deposit_held_in_the_closed_month(traded_novem
     dec = load_workbook(ok("report", "month", "2026-12", "--out", str(tmp_path / "dec.xlsx"), env=at("12-04"))["path"])
     row = [r for r in dec["Orders"].iter_rows(values_only=True) if r[0] == "SO-000001"][0]
     assert row[4] == "cancelled" and _money(row[8]) == 0 and _money(row[10]) == _money(2000)
+
+
+def test_an_open_order_past_its_until_day_is_overdue_in_the_shop_calendar_and_nothing_expires(shop):
+    for sn in ("MBAHOLD1", "MBAHOLD2", "MBAHOLD3", "MBAHOLD4"):
+        receive(sn, sku="MBA13")
+
+    def order(sn: str, *until: str) -> str:
+        return ok("order", "add", sn, "--customer", "C002", "--deposit", "cash=500", "--store", "SZ01", "--staff", "E002",
+                  *until, env=at("11-10"))["id"]
+
+    late, open_ended, later, gone = order("MBAHOLD1", "--until", "2026-11-20"), order("MBAHOLD2"), \
+        order("MBAHOLD3", "--until", "2026-11-25"), order("MBAHOLD4", "--until", "2026-11-15")
+    ok("order", "cancel", gone, env=at("11-12"))
+
+    def overdue(day: str, time: str = "11:00") -> list[str]:
+        rows = ok("order", "list", env=at(day, time))
+        assert all(isinstance(r["overdue"], bool) for r in rows)
+        listed = [r["id"] for r in ok("order", "list", "--overdue", env=at(day, time))]
+        assert listed == [r["id"] for r in rows if r["overdue"]]
+        return listed
+
+    assert overdue("11-20", "23:30") == []  # the until day itself is still held
+    assert overdue("11-21", "00:10") == [late]  # shop time: still 11-20 in UTC
+    assert overdue("11-26") == [late, later]  # never the order without --until, nor a cancelled one
+    assert ok("order", "show", late, env=at("11-26"))["overdue"] is True
+    assert ok("order", "show", open_ended, env=at("11-26"))["overdue"] is False
+    human = run("order", "list", env=at("11-26"))
+    assert human.code == 0 and human.stdout.count("overdue") == 3  # two rows and the caption
+    assert "overdue" in run("order", "show", late, env=at("11-26")).stdout
+    assert ok("sn", "show", "MBAHOLD1", env=at("11-26"))["status"] == "reserved"  # nothing expires by itself
+    assert ok("order", "show", late, env=at("11-26"))["status"] == "open"
+    ok("order", "complete", late, "--pay", "cash=7999", env=at("11-26"))
+    assert overdue("11-26") == [later]
+
+
+def _summed_sumifs(wb, formula: str):
+    """What the Summary's SUMIF(Sheet!G:G,"used-X",Sheet!E:E)+… comes to on the workbook's own cells."""
+    import re
+    from decimal import Decimal
+
+    total = Decimal(0)
+    for sheet, grade in re.findall(r"SUMIF\('?((?:[^'!]|'')+)'?!G:G,\"(used-[A-D])\",", formula):
+        for row in wb[sheet.replace("''", "'")].iter_rows(values_only=True):
+            if len(row) > 6 and row[6] == grade:
+                total += Decimal(str(row[4]))
+    return total
+
+
+def test_trade_in_stock_at_cost_sums_every_inventory_sheet_of_a_long_inventory(shop, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from storectl.services.books import xlsx
+
+    codes = tmp_path / "codes.txt"
+    codes.write_text("".join(f"SNLONG{i:04d}\n" for i in range(40)))
+    ok("stock", "in", "--store", "SZ01", "--sku", "MBA13", "--cost", "5000", "--file", str(codes), env=at("11-02"))
+    for n, (grade, price) in enumerate((("A", "3100"), ("B", "2800"), ("D", "900"))):
+        ok("tradein", f"F2LXLONG0{n}", "--sku", "MBA13", "--grade", grade, "--price", price, "--store", "SZ02", "--staff", "E002",
+           env=at("11-03"))  # SZ02 sorts after SZ01's 40 units: these rows land on a continuation sheet
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 30)
+    result = ok("report", "month", "2026-11", "--out", str(tmp_path / "m.xlsx"), env=at("12-03"))
+    formulas, cached = load_workbook(result["path"]), load_workbook(result["path"], data_only=True)
+    inventory = [t for t in formulas.sheetnames if t.startswith("Inventory")]
+    assert len(inventory) >= 2, formulas.sheetnames
+    assert not any(len(r) > 6 and str(r[6]).startswith("used-") for r in formulas["Inventory"].iter_rows(values_only=True))
+    label, formula = formulas["Summary"]["A21"].value, formulas["Summary"]["B21"].value
+    assert label.startswith("回收库存") and all(f"'{t}'!G:G" in formula or f"{t}!G:G" in formula for t in inventory), formula
+    assert _money(cached["Summary"]["B21"].value) == _money(6800) == _summed_sumifs(formulas, formula)

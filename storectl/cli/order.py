@@ -19,6 +19,7 @@ def _one(r: dict) -> None:
     out = console()
     out.print(f"pre-order [bold]{r['id']}[/]  {when(r['at'])}  {r['store']}  staff {r['staff']}  customer {r['customer']}")
     out.print(f"  status {r['status']}" + (f", held until {r['until']}" if r["until"] else "")
+              + (", [bold]overdue[/]: complete or cancel it" if r.get("overdue") else "")
               + (f", sold as {r['sale']}" if r["sale"] else ""))
     for line in r["lines"]:
         out.print(f"  {line['sku']} {line['unit'] or ''} {line['qty']} × {money(line['price'])}")
@@ -102,22 +103,26 @@ def cancel(
 @app.command("list")
 def list_(
     open_: Annotated[bool, typer.Option("--open", help="Only open orders (goods reserved, deposit held).")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open orders past their --until day.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Pre-orders, oldest first.
+    """Pre-orders, oldest first; an open one past its --until day is marked overdue.
 
-    Example: storectl order list --open
+    Example: storectl order list --overdue
     """
     from storectl.services.trade import orders
 
     with guard(json_):
         with read() as s:
-            rows = orders.list_orders(s, open_only=open_)
+            rows = orders.list_orders(s, open_only=open_, overdue_only=overdue)
+        late = sum(1 for r in rows if r["overdue"])
         emit(rows, json_, lambda rs: table(
-            "pre-orders", ["id", "day", "store", "customer", "status", "total", "deposit", "sale"],
-            [(r["id"], r["at"][:10], r["store"], r["customer"], r["status"], money(r["total"]), money(r["deposit"]), r["sale"] or "")
-             for r in rs],
-            right=["total", "deposit"]))
+            "pre-orders",
+            ["id", "day", "store", "customer", "status", "total", "deposit", "sale"],
+            [(r["id"], r["at"][:10], r["store"], r["customer"], "overdue" if r["overdue"] else r["status"], money(r["total"]),
+              money(r["deposit"]), r["sale"] or "") for r in rs],
+            right=["total", "deposit"],
+            caption=f"{late} overdue: past the day they were held until; complete or cancel" if late else None))
 
 
 @app.command("show")

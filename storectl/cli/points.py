@@ -15,12 +15,20 @@ app.add_typer(rule_app, name="rule")
 level_app = typer.Typer(no_args_is_help=True, help="Member levels by lifetime spend.")
 
 
+def _gives(r: dict) -> str:
+    if r.get("kind") == "coupon":
+        return f"coupon {r['coupon']} {r['coupon_name']}"
+    return f"{r['points']} points"
+
+
 def _rules_table(rows: list[dict]) -> None:
     table(
         "check-in rules",
-        ["id", "every", "points", "once", "active", "since"],
-        [(r["id"], f"{r['every']} day(s)", r["points"], "yes" if r["once"] else "", "yes" if r["active"] else "removed", when(r["created_at"])) for r in rows],
-        right=["id", "points"],
+        ["id", "every", "gives", "once", "active", "since"],
+        [(r.get("ref", r["id"]), f"{r['every']} day(s)", _gives(r), "yes" if r["once"] else "", "yes" if r["active"] else "removed",
+          when(r["created_at"])) for r in rows],
+        right=["id"],
+        caption="remove one: storectl points rule remove ID (C1, C2, … are coupon rules)" if rows else None,
     )
 
 
@@ -102,7 +110,7 @@ def rules(
     all_: Annotated[bool, typer.Option("--all", help="Include removed rules.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """List the check-in rules in force.
+    """List the check-in rules in force: points rules (1, 2, …) and coupon rules (C1, C2, …).
 
     Example: storectl points rules
     """
@@ -140,7 +148,7 @@ def rule_add(
                 notice(f"rule {r['id']}: every {r['every']} day(s) of a streak pays {r['points']} points" + (" (once)" if r["once"] else ""))
             if r.get("coupon_rule"):
                 c = r["coupon_rule"]
-                notice(f"coupon rule {c['id']}: every {c['every']} day(s) of a streak issues {c['coupon']} {c['name']}")
+                notice(f"coupon rule {c['ref']}: every {c['every']} day(s) of a streak issues {c['coupon']} {c['name']}")
 
         emit(result, json_, human)
 
@@ -148,20 +156,20 @@ def rule_add(
 
 @rule_app.command("remove")
 def rule_remove(
-    rule_id: Annotated[int, typer.Argument(metavar="ID", parser=WHOLE, help="Rule id from `points rules`.")],
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="Rule id from `points rules`: 2 (points), C1 (coupon).")],
     json_: JsonOpt = False,
 ) -> None:
-    """Stop a check-in rule from paying (its history stays).
+    """Stop a check-in rule from paying points or issuing its coupon (its history stays).
 
-    Example: storectl points rule remove 2
+    Example: storectl points rule remove 2   (a coupon rule: storectl points rule remove C1)
     """
     from storectl.services.loyalty import checkin
 
     with guard(json_):
-        in_range(rule_id, "ID", 1, 2**62)
+        checkin.parse_rule_ref(rule_id)  # a bad id is refused before the PIN is asked
         with write(manager=True) as s:
             result = checkin.remove_rule(s, rule_id=rule_id)
-        emit(result, json_, lambda r: notice(f"rule {r['id']} removed"))
+        emit(result, json_, lambda r: notice(f"{'coupon ' if r['kind'] == 'coupon' else ''}rule {r['ref']} removed"))
 
 
 @level_app.command("add")

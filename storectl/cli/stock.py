@@ -316,11 +316,17 @@ def _counted(r: dict) -> None:
     summary.add_column(justify="right")
     summary.add_column()
     summary.add_row("matched", str(r["matched"]), f"of {r['expected']} expected")
+    if r.get("reserved"):
+        summary.add_row("", "", f"{len(r['reserved'])} of them held for pre-orders")
     for key in ("missing", "unexpected", "unknown"):
         summary.add_row(key, str(len(r[key])), "")
+    if r.get("missing_reserved"):
+        summary.add_row("missing, reserved", str(len(r["missing_reserved"])), "on open orders: never booked lost")
     out.print(summary)
     detail = {
         "missing": [(d["code"], d["sku"]) for d in r.get("missing_detail", [])] or [(c, "") for c in r["missing"]],
+        "missing, reserved": [(d["code"], f"{d['sku']}  held for {d['order'] or 'a pre-order'}") for d in r.get("missing_reserved", [])],
+        "held for pre-orders": [(d["code"], f"{d['sku']}  {d['order'] or ''}".rstrip()) for d in r.get("reserved", [])],
         "unexpected": [(d["code"], f"{d['sku']}  {d['status']}" + (f" at {d['store']}" if d.get("store") else ""))
                        for d in r.get("unexpected_detail", [])],
         "unknown": [(c, "no unit carries this code") for c in r["unknown"]],
@@ -333,6 +339,10 @@ def _counted(r: dict) -> None:
             out.print(f"  {escape(code)}  [dim]{escape(what)}[/]".rstrip(), soft_wrap=True)
     if r.get("applied"):
         out.print("missing units booked as lost")
+    if r.get("note"):
+        import textwrap
+
+        out.print("\n" + escape(textwrap.fill(r["note"], 78)))
 
 
 # --- sn show -------------------------------------------------------------------------------

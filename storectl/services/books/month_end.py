@@ -499,9 +499,15 @@ def _figures(sales, receivables, inventory, points, transfers, orders, coupons, 
         ("定金 Deposits held at month end", f"={orders.ref('定金持有 Deposit held')}", orders.total("定金持有 Deposit held"), money_style),
         ("没收定金 Forfeited deposits", f"={orders.ref('没收 Forfeited')}", orders.total("没收 Forfeited"), money_style),
         # the used-* units of Inventory's serial-units table (its column G); the units are also in 库存金额 above
-        ("回收库存 Trade-in stock at cost", "=" + "+".join(f"SUMIF(Inventory!G:G,\"used-{g}\",Inventory!E:E)" for g in "ABCD"),
-         _yuan(inventory.used_cents), money_style),
+        ("回收库存 Trade-in stock at cost", _used_at_cost(inventory), _yuan(inventory.used_cents), money_style),
     ]
+
+
+def _used_at_cost(inventory) -> str:  # noqa: ANN001
+    """SUMIF of the used-* rows over every Inventory sheet: a long inventory goes on in "Inventory (2)", …"""
+    titles = [inventory.title] + [f"{inventory.title} ({n})" for n in range(2, inventory.sheets + 1)]
+    refs = [t if t.isalnum() else "'" + t.replace("'", "''") + "'" for t in titles]
+    return "=" + "+".join(f"SUMIF({r}!G:G,\"used-{g}\",{r}!E:E)" for r in refs for g in "ABCD")
 
 
 def _money_cell(ws, text: str, style):  # noqa: ANN001, ANN202

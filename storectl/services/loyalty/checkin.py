@@ -41,6 +41,9 @@ def rule_dict(session: Session, row: CheckinRule) -> dict:
         "active": row.active,
         "created_at": settings.local_iso(session, row.created_at),
         "removed_at": settings.local_iso(session, row.removed_at),
+        "ref": str(row.id),  # what `points rule remove` takes; coupon rules are C1, C2, …
+        "kind": "points",
+        "coupon": None,
     }
 
 
@@ -73,15 +76,36 @@ def add_rules(session: Session, *, every: int, points: int | None = None, once: 
 
 
 def list_rules(session: Session, *, include_removed: bool = False) -> list[dict]:
+    """Both kinds of check-in rule, by `every`: points rules (ref 1, 2, …) and coupon rules (ref C1, C2, …)."""
     query = select(CheckinRule).order_by(CheckinRule.every, CheckinRule.id)
     if not include_removed:
         query = query.where(CheckinRule.active == True)  # noqa: E712
-    return [rule_dict(session, r) for r in session.exec(query)]
+    rows = [rule_dict(session, r) for r in session.exec(query)]
+    rows += coupon_rules.list_coupon_rules(session, include_removed=include_removed)
+    return sorted(rows, key=lambda r: (r["every"], r["kind"] == "coupon", r["id"]))
 
 
-def remove_rule(session: Session, *, rule_id: int) -> dict:
-    """Stop a rule paying from now on; its row and past payouts stay."""
+MAX_RULE_ID = 2**62
+
+
+def parse_rule_ref(text: str | int) -> tuple[str, int]:
+    """`2` → a points rule, `C1` (or c1) → a coupon rule: the two tables number their ids each from 1."""
+    import re
+    import unicodedata
+
+    raw = unicodedata.normalize("NFKC", str(text)).strip()  # full-width digits, as money and counts take them
+    m = re.fullmatch(r"([Cc]-?)?([0-9]{1,19})", raw)
+    if m is None or not 1 <= int(m[2]) <= MAX_RULE_ID:
+        raise invalid(f"{raw!r} is not a rule id", "a number for a points rule, C1, C2, … for a coupon rule (storectl points rules)")
+    return ("coupon" if m[1] else "points"), int(m[2])
+
+
+def remove_rule(session: Session, *, rule_id: int | str) -> dict:
+    """Stop a rule paying (points) or issuing (coupon, `C1`) from now on; its row and past payouts stay."""
+    kind, rule_id = parse_rule_ref(rule_id)
     auth.require_manager(session, "points rule remove")
+    if kind == "coupon":
+        return coupon_rules.remove_rule(session, rule_id=rule_id)
     row = session.get(CheckinRule, rule_id)
     if row is None:
         raise StoreError("not_found", f"no check-in rule {rule_id}", "storectl points rules")

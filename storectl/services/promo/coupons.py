@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from storectl import db
@@ -173,6 +173,24 @@ def new_code(session: Session) -> str:
             return code
 
 
+_CODE_BYTES = bytes(ord(ALPHABET[b % len(ALPHABET)]) for b in range(256))  # 256 = 8 × 32: every letter as likely
+
+
+def fresh_codes(session: Session, n: int) -> list[str]:
+    """`n` new instance codes at once, as `new_code` makes them (same alphabet and length), unique among
+    themselves and against the table (checked a chunk at a time): drawn up front for a bulk issue."""
+    codes: set[str] = set()
+    while len(codes) < n:
+        want = n - len(codes)
+        text = secrets.token_bytes(want * CODE_LEN).translate(_CODE_BYTES).decode("ascii")
+        batch = {text[i:i + CODE_LEN] for i in range(0, len(text), CODE_LEN)} - codes
+        drawn = sorted(batch)
+        for i in range(0, len(drawn), 900):  # bound parameters per IN (…), below SQLite's oldest limit
+            batch -= set(session.exec(select(CouponInstance.code).where(CouponInstance.code.in_(drawn[i:i + 900]))))
+        codes |= batch
+    return list(codes)
+
+
 def instance_dict(session: Session, row: CouponInstance, *, coupon: Coupon | None = None) -> dict:
     coupon = coupon or session.get(Coupon, row.coupon_id)
     today = settings.today(session)
@@ -217,26 +235,38 @@ def issue(session: Session, *, code: str, phones: list[str] = (), level: str | N
         raise invalid("give member phones, or --level L, or --all-members", f"e.g. storectl coupon issue {coupon.code} 13800138000")
     if coupon.valid_until is not None and coupon.valid_until < settings.today(session):
         raise invalid(f"coupon {coupon.code} ran until {coupon.valid_until.isoformat()}", "storectl coupon add … a new one")
+    members: list[tuple[int, str | None]] = []  # (customer id, phone)
     if phones:
-        members, seen = [], set()
+        seen = set()
         for phone in phones:
             m = lookup.member(session, phone)
             if m.id in seen:
                 raise invalid(f"member {m.phone} is named twice", "name each member once")
             seen.add(m.id)
-            members.append(m)
+            members.append((m.id, m.phone))
     else:
-        query = select(Customer).where(Customer.is_member == True)  # noqa: E712
+        query = select(Customer.id, Customer.phone).where(Customer.is_member == True)  # noqa: E712
         if level is not None:
             query = query.where(Customer.level_id == lookup.level(session, level).id)
-        members = list(session.exec(query.order_by(Customer.code)))
+        members = [tuple(row) for row in session.execute(query.order_by(Customer.code))]
         if not members:
             raise not_found(f"no members {'at level ' + level.strip() if level else 'yet'}", "storectl member list")
     require_manager(session, "coupon issue")
     closing.ensure_open(session)
-    rows = [issue_one(session, coupon, m) for m in members]
+    # one INSERT for all (tens of thousands of members: not one ORM object each); what issue_one writes
+    today, now = settings.today(session), db.now_of(session)
+    expires = today + timedelta(days=coupon.valid_days - 1) if coupon.valid_days else coupon.valid_until
+    codes = fresh_codes(session, len(members))
+    session.execute(insert(CouponInstance), [
+        {"code": code, "coupon_id": coupon.id, "customer_id": cid, "issued_at": now, "expires_on": expires, "source": "issue"}
+        for code, (cid, _) in zip(codes, members)])
     db.note_doc(session, f"coupon {coupon.code} issued")
-    return {"coupon": coupon.code, "issued": len(rows), "instances": [instance_dict(session, r, coupon=coupon) for r in rows]}
+    # each instance as instance_dict shows it: all new, unused, issued now
+    same = {"coupon": coupon.code, "name": coupon.name, "terms": describe(session, coupon)}
+    after = {"issued_at": settings.local_iso(session, now), "expires": expires.isoformat(),
+             "state": "expired" if expires < today else "open", "sale": None}
+    instances = [{"code": code, **same, "member": phone, **after} for code, (_, phone) in zip(codes, members)]
+    return {"coupon": coupon.code, "issued": len(instances), "instances": instances}
 
 
 def member_coupons(session: Session, customer_id: int) -> list[dict]:
@@ -416,7 +446,36 @@ def add_rule(session: Session, *, every: int, code: str) -> dict:
     row = CouponRule(every=every, coupon_id=coupon.id, active=True, created_at=db.now_of(session))
     session.add(row)
     session.flush()
-    return {"id": row.id, "every": every, "coupon": coupon.code, "name": coupon.name}
+    return {"id": row.id, "ref": f"C{row.id}", "every": every, "coupon": coupon.code, "name": coupon.name}
+
+
+def rule_dict(session: Session, row: CouponRule) -> dict:
+    """A coupon rule in `points rules`' shape: `ref` C1, C2, … is what `points rule remove` takes (the
+    two rule tables number their ids each from 1). No removal time is kept for coupon rules."""
+    coupon = session.get(Coupon, row.coupon_id)
+    return {"id": row.id, "ref": f"C{row.id}", "kind": "coupon", "every": row.every, "points": None, "once": False,
+            "coupon": coupon.code, "coupon_name": coupon.name, "active": row.active,
+            "created_at": settings.local_iso(session, row.created_at), "removed_at": None}
+
+
+def list_coupon_rules(session: Session, *, include_removed: bool = False) -> list[dict]:
+    query = select(CouponRule).order_by(CouponRule.every, CouponRule.id)
+    if not include_removed:
+        query = query.where(CouponRule.active == True)  # noqa: E712
+    return [rule_dict(session, row) for row in session.exec(query)]
+
+
+def remove_rule(session: Session, *, rule_id: int) -> dict:
+    """Stop a coupon rule issuing (guarded: one of two removals wins); coupons it issued stay (the caller checks the manager)."""
+    row = session.get(CouponRule, rule_id)
+    if row is None:
+        raise StoreError("not_found", f"no coupon rule C{rule_id}", "storectl points rules")
+    done = session.execute(update(CouponRule).where(CouponRule.id == rule_id, CouponRule.active == True)  # noqa: E712
+                           .values(active=False).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise StoreError("conflict", f"coupon rule C{rule_id} was removed already", "storectl points rules --all")
+    session.refresh(row)
+    return rule_dict(session, row)
 
 
 def on_checkin(session: Session, *, member: Customer, streak: int) -> list[dict]:

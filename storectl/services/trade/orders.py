@@ -2,7 +2,7 @@
 
 `add` reserves each unit through the stock ledger (Kind.RESERVE: in_stock → reserved, guarded,
 so a sale and a reservation racing for one unit give one winner; a reserved unit cannot be sold,
-sent or counted missing) and fixes the agreed prices. Quantities (accessories) are promised, not
+sent or booked lost by a count) and fixes the agreed prices. Quantities (accessories) are promised, not
 held: `add` checks the store has them, `complete` takes them like any sale. The deposit is held
 money, a liability, not revenue: it is no sale and moves no report until the order completes.
 
@@ -13,6 +13,8 @@ transaction through `till.sales.sell`, at the agreed prices, the deposit counted
 open → cancelled) releases the units and refunds the deposit, or with `forfeit` keeps it as other
 income of the day of the cancel (a cancel after the month of the deposit closed touches nothing
 in that month: the deposit was held at its end, and the income or refund belongs to today).
+An open order past its `until` day (shop calendar) is overdue: listed and marked, never expired
+or forfeited by itself (`order list --overdue` is for the morning's look or a cron).
 """
 
 from __future__ import annotations
@@ -224,7 +226,14 @@ def show(session: Session, doc: str) -> dict:
     }
 
 
-def _head(session: Session, row: SaleOrder) -> dict:
+def _overdue(row: SaleOrder, today) -> bool:  # noqa: ANN001
+    """Open past its --until day (shop calendar). Nothing expires by itself: the deposit is the customer's
+    money and cancelling or forfeiting is a person's decision; overdue only says someone should decide."""
+    return row.status == "open" and row.until is not None and row.until < today
+
+
+def _head(session: Session, row: SaleOrder, today=None) -> dict:  # noqa: ANN001
+    today = settings.today(session) if today is None else today
     sale = session.execute(select(Sale.doc_no).where(Sale.id == row.sale_id)).scalar() if row.sale_id else None
     return {
         "id": row.doc_no, "at": settings.local_iso(session, row.at), "status": row.status,
@@ -234,14 +243,19 @@ def _head(session: Session, row: SaleOrder) -> dict:
         "due": format_money(row.total_cents - row.deposit_cents) if row.status == "open" else "0.00",
         "sale": sale, "closed_at": settings.local_iso(session, row.closed_at) if row.closed_at else None,
         "forfeited": format_money(row.forfeited_cents), "refunded": format_money(row.refunded_cents),
+        "overdue": _overdue(row, today),
     }
 
 
-def list_orders(session: Session, *, open_only: bool = False) -> list[dict]:
+def list_orders(session: Session, *, open_only: bool = False, overdue_only: bool = False) -> list[dict]:
+    """Orders oldest first; `overdue_only`: open ones past their --until day (for a cron or the morning's look)."""
+    today = settings.today(session)
     query = select(SaleOrder).order_by(SaleOrder.id)
-    if open_only:
+    if open_only or overdue_only:
         query = query.where(SaleOrder.status == "open")
-    return [_head(session, row) for row in session.execute(query).scalars()]
+    if overdue_only:
+        query = query.where(SaleOrder.until.is_not(None), SaleOrder.until < today)
+    return [_head(session, row, today) for row in session.execute(query).scalars()]
 
 
 # --- the books ------------------------------------------------------------------------------
