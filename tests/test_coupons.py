@@ -478,3 +478,6 @@ def test_issuing_to_all_members_is_one_bulk_insert_with_the_same_instances_as_co
     shown = {i["code"]: i for i in ok("coupon", "show", "ALL")["instances"]}
     assert len(shown) == 31 and all(shown[i["code"]] == i for i in out["instances"])  # the same JSON as each instance shows
     assert run("db", "check").code == 0
+    people = run("coupon", "issue", "ALL", "--all-members", env={"COLUMNS": "80"})  # to people: the count and 20 of them
+    listed = [code for code in re.findall(r"\b[2-9A-HJ-NP-Z]{8}\b", people.stdout)]
+    assert people.code == 0 and "30 issued" in people.stdout and "and 10 more" in people.stdout and len(listed) == 20

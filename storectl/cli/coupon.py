@@ -7,7 +7,9 @@ from typing import Annotated, List, Optional
 import typer
 
 from storectl.cli.common import WHOLE, JsonOpt, emit, guard, in_range, notice, read, write
-from storectl.output import money, table
+from storectl.output import emit_long, money, table
+
+SHOWN = 20  # instances listed by coupon issue for people (all of them in --json)
 
 app = typer.Typer(no_args_is_help=True, help="Coupons: templates, issuing them to members (优惠券 / 满减).")
 
@@ -115,7 +117,10 @@ def issue(
             result = coupons.issue(s, code=code, phones=list(phones or []), level=level, all_members=all_members)
 
         def human(r: dict) -> None:
+            shown = r["instances"][:SHOWN]  # to every member: the count and a sample, not 50,000 lines
+            more = r["issued"] - len(shown)
             table(f"coupon {r['coupon']}: {r['issued']} issued", ["code", "member", "expires"],
-                  [(i["code"], i["member"] or "", i["expires"]) for i in r["instances"]])
+                  [(i["code"], i["member"] or "", i["expires"]) for i in shown],
+                  caption=f"and {more:,} more: member show PHONE lists a member's coupons, --json lists them all" if more else None)
 
-        emit(result, json_, human)
+        emit_long(result, "instances", json_, human)
