@@ -138,7 +138,8 @@ def test_rules_are_manager_input_checked(shop):
     fails("invalid_input", "commission", "rule", "add", "--all", "--role", "seller", "--pct", "1", "--amount", "5")
     fails("invalid_input", "commission", "rule", "add", "--all", "--role", "seller", "--pct", "101")
     fails("invalid_input", "commission", "rule", "add", "--all", "--role", "seller", "--pct", "1.234")
-    fails("invalid_input", "commission", "rule", "add", "--all", "--role", "seller", "--amount", "-5")
+    negative = fails("invalid_input", "commission", "rule", "add", "--all", "--role", "seller", "--amount", "-5")
+    assert negative["message"] == "--amount '-5' cannot be negative"  # the value named once
     fails("invalid_input", "commission", "rule", "add", "--all", "--role", "seller", "--amount", "5", "--base", "profit")
     fails("not_found", "commission", "rule", "add", "--sku", "NOPE", "--role", "seller", "--pct", "1")
     assert ok("commission", "rule", "list") == []

@@ -81,7 +81,7 @@ def parse_pct(text: str) -> int:
     """'2', '2.5', '2.5%' → basis points (250); more than 100 % or two decimals is refused."""
     raw = (text or "").strip().rstrip("%").strip()
     try:
-        bp = parse_money(raw, what=f"--pct {text!r}")
+        bp = parse_money(raw, what="--pct")
     except StoreError:
         raise invalid(f"--pct {text!r} is not a percentage with at most two decimals", "e.g. --pct 2.5") from None
     if bp > 10_000:
@@ -122,7 +122,7 @@ def add_rule(
     if pct is not None:
         rule.pct_bp = parse_pct(pct)
     else:
-        rule.amount_cents = parse_money(amount, what=f"--amount {amount!r}")
+        rule.amount_cents = parse_money(amount, what="--amount")
     session.add(rule)
     session.flush()
     db.note_doc(session, f"commission rule {rule.id}")
