@@ -226,6 +226,20 @@ def test_completing_a_pre_order_sells_it_with_the_deposit_paid_and_who_took_each
     assert run("db", "check").code == 0
 
 
+def test_a_pre_order_agreed_at_a_flash_price_counts_its_units_against_the_quota(shop):
+    receive(NEW)
+    receive(f"{imei('86012345678913')},{imei('86012345678914')},F17NEW02")
+    ok("price", "set", "IP17P", "6999", "--customer", "C002", "--from", "2026-11-02", "--until", "2026-11-05", "--quota", "1")
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=1000", "--store", "SZ01", "--staff", "E002")
+    assert so["total"] == "6999.00"
+    assert next(r for r in ok("price", "list", "--sku", "IP17P") if "quota" in r)["sold"] == 1
+    # the quota is gone: the next unit sells at the next rule, and so would a second order
+    line = ok("sell", imei("86012345678913"), "--store", "SZ01", "--staff", "E002", "--customer", "C002", "--pay", "cash=9000")["lines"][0]
+    assert line["rule"] != "flash:customer:C002" and line["price"] != "6999.00"
+    done = ok("order", "complete", so["id"], "--pay", "cash=5999")  # the order keeps the price it agreed
+    assert done["receipt"]["total"] == "6999.00"
+
+
 def test_a_pre_order_must_be_paid_in_full_to_complete(shop):
     receive(NEW)
     so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=1000", "--store", "SZ01", "--staff", "E002")
