@@ -29,6 +29,7 @@ from .commission import CommissionBooks
 from .crm import CrmBooks
 from .aftersales import AfterSales
 from .coupons import CouponBooks
+from .flash import FlashBooks
 from .trade import TradeBooks
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -271,7 +272,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
+class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks, FlashBooks):
     def __init__(self) -> None:
         self.coupons_init()
         self.now = local(SETUP_AT)
@@ -340,7 +341,8 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
             return None
         return next(lv for lv in LEVELS if lv.name == c.level)
 
-    def price(self, sku: str, customer: str | None) -> tuple[int, str]:
+    def price(self, sku: str, customer: str | None, qty: int = 1, claim: bool = False) -> tuple[int, str]:
+        """With `claim`, a flash price taken counts `qty` units of its quota (flash.py)."""
         c = self.customers.get(customer) if customer else None
         lv = self.level_of(c)
         if c is not None:
@@ -350,9 +352,15 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
             if lv is not None:
                 candidates.append(("level", lv.name))
             for scope, ref in candidates:
+                flash = self.flash_price(sku, scope, ref, c, qty, claim)
+                if flash is not None:
+                    return flash
                 for r_sku, r_scope, r_ref, r_price in reversed(PRICE_RULES):
                     if (r_sku, r_scope, r_ref) == (sku, scope, ref):
                         return r_price, f"{scope}:{ref}"
+        flash = self.flash_price(sku, "list", "", c, qty, claim)
+        if flash is not None:  # a flash price is the price: no level discount on top
+            return flash
         list_price = PRODUCTS[sku][3]
         if lv is not None and lv.discount_bp > 0:
             return (list_price * (10_000 - lv.discount_bp) + 5_000) // 10_000, f"level-discount:{lv.name}"
@@ -495,7 +503,7 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
             elif line.unit is not None and line.sku in manual:
                 line.price, line.rule = manual[line.sku], "manual"
             else:
-                line.price, line.rule = self.price(line.sku, customer)
+                line.price, line.rule = self.price(line.sku, customer, line.qty, claim=True)
         taken = self.coupon_plan(op.get("coupons") or [], lines)
         total = sum(line.amount for line in lines)
         points = op.get("points") or 0

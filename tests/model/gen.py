@@ -19,7 +19,8 @@ from storectl.money import format_money as fm
 from . import commission
 from . import aftersales
 from .aftersales import service_command
-from . import trade
+from . import flash, trade
+from .flash import FlashHistory
 from .trade import TradeHistory
 
 from .books import (
@@ -156,6 +157,8 @@ def command(op: dict) -> list[str]:
         return ["lead", "add", op["phone"], "--owner", op["owner"]]
     if kind == "tradein" or kind.startswith("order_"):
         return trade.command(op)
+    if kind == "flash_set":
+        return flash.command(op)
     raise ValueError(kind)
 
 
@@ -207,7 +210,7 @@ def luhn(body: str) -> str:
 # --- the generator --------------------------------------------------------------------------
 
 
-class History(TradeHistory):
+class History(TradeHistory, FlashHistory):
     """Builds a valid history step by step, applying each operation to its own model."""
 
     def __init__(self, chooser: Chooser) -> None:
@@ -344,6 +347,7 @@ class History(TradeHistory):
         store = self.c.pick(stores)
         staff = self.c.pick([code for code, (_, home) in STAFF.items() if home == store] if self.c.chance(75) else list(STAFF))
         units, qtys = self._some_stock(store, most_units=2)
+        self.flash_items(store, units, qtys)  # flash.py: now and then the SKU of a running flash sale
         items = [["unit", u] for u in units] + [["qty", sku, n] for sku, n in qtys.items()]
         members = [c.code for c in self.books.customers.values() if c.is_member]
         who = self.c.int(0, 9)
@@ -360,19 +364,21 @@ class History(TradeHistory):
         # price it with the model (without applying) to know the total
         total = 0
         priced = []
+        saved = self.books.flash_save()  # flash units the pricing counts are given back below
         for item in items:
             if item[0] == "unit":
                 u = self.books.unit(item[1])
                 key = item[1]
                 price = (op.get("prices") or {}).get(key)
-                price = price if price is not None else self.books.price(u.sku, customer)[0]
+                price = price if price is not None else self.books.price(u.sku, customer, claim=True)[0]
                 total += price
                 priced.append(Line(u.sku, u.first, 1, price, "", 0, staff))
             else:
                 price = (op.get("prices") or {}).get(item[1])
-                price = price if price is not None else self.books.price(item[1], customer)[0]
+                price = price if price is not None else self.books.price(item[1], customer, item[2], claim=True)[0]
                 total += item[2] * price
                 priced.append(Line(item[1], None, item[2], price, "", 0, staff))
+        self.books.flash_restore(saved)
         total -= self._coupons_for(op, customer, priced)
         cust = self.books.customers.get(customer) if customer else None
         points = 0
@@ -474,7 +480,7 @@ class History(TradeHistory):
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
                ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
-               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS + trade.WEIGHTS
+               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS + trade.WEIGHTS + flash.WEIGHTS
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)

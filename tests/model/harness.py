@@ -23,7 +23,7 @@ from pathlib import Path
 from storectl.money import format_money as fm
 
 from conftest import ON_POSTGRES, _pg_drop, _pg_schema_url, run
-from . import commission, trade
+from . import commission, flash, trade
 from .books import MONTH, SETUP_AT, STORES, Books, day_of, period
 from .coupons import CODES
 from .gen import setup_commands, show
@@ -196,6 +196,8 @@ class Player:
             CODES[answer] = got["instances"][0]["code"]
         elif kind == "tradein" or kind.startswith("order_"):
             trade.check(self, op, got, answer, where)
+        elif kind == "flash_set":
+            self.check(where, got, answer)
 
     # --- the books at the end -------------------------------------------------------------
 
@@ -282,6 +284,7 @@ class Player:
         self.compare_customers(full=full)
         self.compare_stock()
         commission.compare(self, full=full)
+        flash.compare(self)
         self.compare_db_check()
         if workbook:
             self.compare_workbook()

@@ -76,8 +76,9 @@ class TradeBooks:
 
     def order_add(self, op: dict) -> dict:
         units = [self.code_index[c] for c in op.get("units") or []]
-        lines = [(first, self.units[first].sku, 1, self.price(self.units[first].sku, op["customer"])[0]) for first in units]
-        lines += [(None, sku, n, self.price(sku, op["customer"])[0]) for sku, n in (op.get("qtys") or {}).items()]
+        # the prices agreed now; a flash price agreed counts its units (flash.py), like a sale
+        lines = [(first, self.units[first].sku, 1, self.price(self.units[first].sku, op["customer"], claim=True)[0]) for first in units]
+        lines += [(None, sku, n, self.price(sku, op["customer"], n, claim=True)[0]) for sku, n in (op.get("qtys") or {}).items()]
         total = sum(n * price for _, _, n, price in lines)
         deposit = op["deposit"][1]
         assert lines and 0 < deposit <= total
@@ -167,8 +168,10 @@ class TradeHistory:
         store = self.c.pick(stores)
         units, qtys = self._some_stock(store, most_units=2)
         customer = self.c.pick(sorted(self.books.customers))
-        total = sum(self.books.price(self.books.unit(u).sku, customer)[0] for u in units)
-        total += sum(n * self.books.price(sku, customer)[0] for sku, n in qtys.items())
+        saved = self.books.flash_save()
+        total = sum(self.books.price(self.books.unit(u).sku, customer, claim=True)[0] for u in units)
+        total += sum(n * self.books.price(sku, customer, n, claim=True)[0] for sku, n in qtys.items())
+        self.books.flash_restore(saved)
         if total <= 0:
             return None
         from .gen import METHODS
