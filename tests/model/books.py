@@ -654,9 +654,13 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks, Flas
                     continue
                 self.once_paid.add((c.code, i))
             total += pts
+        extra, handles = self.checkin_coupons(c.code, streak)  # coupons.py: rules that issue a coupon
+        total += extra
         self.checkins[(c.code, today)] = streak
         self.post_points(c.code, "checkin", total)
-        return {"date": today.isoformat(), "streak": streak, "points": total, "balance": c.points}
+        return {"date": today.isoformat(), "streak": streak, "points": total, "balance": c.points,
+                "coupons": [{"coupon": self.instances[h].coupon, "expires": self.instances[h].expires.isoformat()} for h in handles],
+                "_handles": handles}
 
     # --- what the reports must say --------------------------------------------------------
 

@@ -352,6 +352,9 @@ class History(TradeHistory, FlashHistory):
         members = [c.code for c in self.books.customers.values() if c.is_member]
         who = self.c.int(0, 9)
         customer = None if who <= 3 else self.c.pick(["C001", "C002"]) if who <= 5 else "C003" if who == 6 else self.c.pick(members)
+        if who > 6:  # a member who holds coupons (issued, or from check-ins) comes to use them more often
+            holders = [m for m in members if self.books.open_coupons(m)]
+            customer = self.c.pick(holders) if holders and self.c.chance(50) else customer
         op = {"op": "sell", "store": store, "staff": staff, "customer": customer, "items": items}
         if self.c.chance(20):
             op["channel"] = self.c.pick(CHANNELS)
@@ -463,6 +466,9 @@ class History(TradeHistory, FlashHistory):
     def op_checkin(self) -> dict | None:
         today = self.now.date()
         members = [c.code for c in self.books.customers.values() if c.is_member and (c.code, today) not in self.books.checkins]
+        on_a_streak = [m for m in members if (m, today - timedelta(days=1)) in self.books.checkins]
+        if on_a_streak and self.c.chance(60):  # keep a streak going: streak days 2, 3 issue coupons (coupons.py)
+            members = on_a_streak
         return {"op": "checkin", "phone": self.c.pick(members)} if members else None
 
     def op_member_add(self) -> dict | None:

@@ -190,7 +190,12 @@ class Player:
                     "points_unrecovered": answer["points_unrecovered"],
                     "lines": [{"sku": s, "unit": u, "qty": q, "amount": fm(a), "cost": fm(c)} for s, u, q, a, c in answer["lines"]]}
             self.check(where, got, want)
-        elif kind in ("checkin", "commission_pay") or kind.startswith("service_"):
+        elif kind == "checkin":  # learn the codes of the coupons it issued (coupons.CHECKIN_COUPONS)
+            want = {k: v for k, v in answer.items() if k != "_handles"}
+            self.check(where, got, want)
+            for handle, row in zip(answer["_handles"], got.get("coupons") or []):
+                CODES[handle] = row["code"]
+        elif kind == "commission_pay" or kind.startswith("service_"):
             self.check(where, got, answer)
         elif kind == "coupon_issue" and got.get("instances"):
             CODES[answer] = got["instances"][0]["code"]
