@@ -57,6 +57,18 @@ def test_a_trade_in_checks_the_codes_like_a_stock_in(shop):
     assert ok("stock", "list") == [] and ok("tradeins", "list") == []
 
 
+def test_a_unit_on_an_open_service_ticket_cannot_be_traded_in_until_the_ticket_is_closed(shop):
+    receive(NEW)
+    ok("sell", "--store", "SZ01", "--staff", "E002", "--customer", "C002", NEW1, "--pay", "cash=8999")
+    ok("service", "open", NEW1, "--problem", "屏幕闪烁", "--store", "SZ01", "--staff", "E002")
+    err = fails("conflict", "tradein", NEW, "--sku", "IP17P", "--grade", "B", "--price", "5000", "--store", "SZ01", "--pay", "cash")
+    assert "SV-000001" in err["message"] and "service close SV-000001" in err["hint"]
+    assert ok("sn", "show", NEW1)["status"] == "sold" and ok("tradeins", "list") == []
+    ok("service", "close", "SV-000001")
+    assert trade(NEW, "--pay", "cash")["returning"] is True
+    assert run("db", "check").code == 0
+
+
 def test_a_code_the_shop_holds_is_a_conflict(shop):
     receive(NEW)
     err = fails("conflict", "tradein", NEW, "--sku", "IP17P", "--grade", "A", "--price", "5000", "--store", "SZ01")
