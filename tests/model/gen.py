@@ -86,6 +86,7 @@ def setup_commands() -> list[list[str]]:
         cmds.append(["price", "set", sku, fm(price), f"--{scope}", ref])
     cmds += commission.setup_commands()
     cmds += coupon_setup()
+    cmds += aftersales.setup_commands()
     return cmds
 
 
@@ -348,6 +349,7 @@ class History(TradeHistory, FlashHistory):
         staff = self.c.pick([code for code, (_, home) in STAFF.items() if home == store] if self.c.chance(75) else list(STAFF))
         units, qtys = self._some_stock(store, most_units=2)
         self.flash_items(store, units, qtys)  # flash.py: now and then the SKU of a running flash sale
+        aftersales.add_used_unit(self, store, units)  # and a used unit in stock there
         items = [["unit", u] for u in units] + [["qty", sku, n] for sku, n in qtys.items()]
         members = [c.code for c in self.books.customers.values() if c.is_member]
         who = self.c.int(0, 9)

@@ -44,6 +44,7 @@ class TradeBooks:
         else:
             u = self.units[known]
             assert u.status == "sold" and u.sku == op["sku"] and u.codes == list(op["codes"])
+            assert not any(t.unit == u.first and t.status != "closed" for t in self.tickets.values())
             u.status, u.store, u.cost = "in_stock", op["store"], op["price"]
             for sale in self.sales.values():
                 for i, line in enumerate(sale.lines):
@@ -136,7 +137,8 @@ class TradeHistory:
         from .books import PRODUCTS, SERIAL, STORES
 
         store = self.c.pick(sorted(STORES))
-        sold = [u for u in self.books.units.values() if u.status == "sold"]
+        busy = {t.unit for t in self.books.tickets.values() if t.status != "closed"}  # on a repair bench: refused
+        sold = [u for u in self.books.units.values() if u.status == "sold" and u.first not in busy]
         if sold and self.c.chance(50):
             unit = self.c.pick(sold)
             sku, codes = unit.sku, list(unit.codes)
