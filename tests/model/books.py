@@ -29,6 +29,7 @@ from .commission import CommissionBooks
 from .crm import CrmBooks
 from .aftersales import AfterSales
 from .coupons import CouponBooks
+from .campaigns import CampaignBooks
 from .flash import FlashBooks
 from .trade import TradeBooks
 
@@ -272,7 +273,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks, FlashBooks):
+class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks, FlashBooks, CampaignBooks):
     def __init__(self) -> None:
         self.coupons_init()
         self.now = local(SETUP_AT)

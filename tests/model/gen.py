@@ -19,7 +19,8 @@ from storectl.money import format_money as fm
 from . import commission
 from . import aftersales
 from .aftersales import service_command
-from . import flash, trade
+from . import campaigns, flash, trade
+from .campaigns import CampaignHistory
 from .flash import FlashHistory
 from .trade import TradeHistory
 
@@ -160,6 +161,8 @@ def command(op: dict) -> list[str]:
         return trade.command(op)
     if kind == "flash_set":
         return flash.command(op)
+    if kind.startswith("campaign_"):
+        return campaigns.command(op)
     raise ValueError(kind)
 
 
@@ -211,7 +214,7 @@ def luhn(body: str) -> str:
 # --- the generator --------------------------------------------------------------------------
 
 
-class History(TradeHistory, FlashHistory):
+class History(TradeHistory, FlashHistory, CampaignHistory):
     """Builds a valid history step by step, applying each operation to its own model."""
 
     def __init__(self, chooser: Chooser) -> None:
@@ -488,7 +491,7 @@ class History(TradeHistory, FlashHistory):
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
                ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
-               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS + trade.WEIGHTS + flash.WEIGHTS
+               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS + trade.WEIGHTS + flash.WEIGHTS + campaigns.WEIGHTS
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)

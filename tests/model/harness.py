@@ -23,7 +23,7 @@ from pathlib import Path
 from storectl.money import format_money as fm
 
 from conftest import ON_POSTGRES, _pg_drop, _pg_schema_url, run
-from . import commission, flash, trade
+from . import campaigns, commission, flash, trade
 from .books import MONTH, SETUP_AT, STORES, Books, day_of, period
 from .coupons import CODES
 from .gen import setup_commands, show
@@ -135,6 +135,7 @@ class Player:
         self.label = label
         self.clock = SETUP_AT
         CODES.clear()  # coupon handles -> the product's codes, learnt as they are issued
+        campaigns.LINKS.clear()  # campaign members -> their links, learnt from the export
 
     collect: list | None = None  # a list: record every mismatch instead of stopping at the first (exploring)
 
@@ -203,6 +204,8 @@ class Player:
             trade.check(self, op, got, answer, where)
         elif kind == "flash_set":
             self.check(where, got, answer)
+        elif kind.startswith("campaign_"):
+            campaigns.check(self, op, got, answer, where)
 
     # --- the books at the end -------------------------------------------------------------
 

@@ -1,10 +1,12 @@
 """The plays the random histories reach only now and then, each once as a fixed history compared
 figure by figure with the model (the month-end workbook too): flash sales with a pre-order and a
-per-member quota, coupons issued by check-ins, paid repairs with parts out of warranty.
+per-member quota, coupons issued by check-ins, paid repairs with parts out of warranty, a
+campaign whose click makes a lead that a sale wins.
 """
 
 from __future__ import annotations
 
+from .books import period
 from .harness import Player, Shop
 from .test_regressions import at, qty_in, sell
 
@@ -68,3 +70,21 @@ def test_a_paid_repair_out_of_warranty_sells_its_parts_then_labour(tmp_path) -> 
         repair = [(f.sku, f.qty, f.revenue, f.cost) for f in p.books.facts if f.sale in ("S-000003", "S-000004")]
         assert repair == [("CASE17", 2, 5000, 8000), ("SERVICE", 1, 0, 0), ("PB20", 1, 9000, 9000), ("SERVICE", 1, 11050, 0)]
         p.compare_books(workbook=True)
+
+
+def test_a_campaign_click_makes_a_lead_for_the_seller_and_a_sale_in_the_window_wins_it(tmp_path) -> None:
+    with Shop(tmp_path) as shop:
+        p = Player(shop, label="a campaign's clicks, leads and the sale that wins one")
+        p.apply(units_in(2, "SZ01", "XM15", 330000, "FXM9300001X", "FXM9300002X"))
+        p.apply(qty_in(2, "SZ01", "CASE17", 4000, 5, "10:05"))
+        p.apply(sell(at(2, "11:00"), "SZ01", "E002", [["unit", "FXM9300001X"]], customer=WANG, pay=[["wechat", 429900]]))
+        p.apply(sell(at(2, "11:10"), "SZ01", "E001", [["unit", "FXM9300002X"]], customer="C003", pay=[["cash", 429900]]))
+        p.apply({"op": "ret", "at": at(3), "sale": "S-000002"})  # a returned phone was not bought: not in the audience
+        got = p.apply({"op": "campaign_create", "at": at(4), "name": "老客户换新", "window": 7})
+        assert got["audience"] == 1
+        first = p.apply({"op": "campaign_hit", "at": at(5), "campaign": "CA-000001", "customer": WANG})
+        again = p.apply({"op": "campaign_hit", "at": at(5, "12:00"), "campaign": "CA-000001", "customer": WANG})
+        assert (first["first"], first["owner"], again["first"], again["clicks"]) == (True, "E002", False, 2)
+        p.apply(sell(at(9), "SZ01", "E001", [["qty", "CASE17", 1]], customer=WANG, pay=[["cash", 12900]]))
+        assert p.books.report_staff(period("2026-11"))["E002"]["leads_won"] == 1
+        p.compare_books(workbook=False)
