@@ -67,6 +67,29 @@ def test_an_unsold_unit_and_a_product_without_warranty_say_so(shop):
     fails("not_found", "warranty", "000000000000000")
 
 
+def test_a_used_unit_has_the_used_warranty_for_warranty_lookups_and_tickets(shop):
+    ok("tradein", ",".join(P1), "--sku", "IP17P", "--grade", "B", "--price", "2800", "--store", "SZ01", "--pay", "cash", env=at("11-01"))
+    sale = ok("sell", "--store", "SZ01", "--staff", "E002", P1[0], "--price", f"{P1[0]}=3500", "--pay", "cash=3500", env=at("11-02"))
+    assert sale["lines"][0]["warranty_until"] == "2027-02-02"  # what the receipt says: 3 months, not the product's 12
+    w = ok("warranty", P1[1], env=at("11-10"))
+    assert w["status"] == "in_warranty" and w["warranty_until"] == "2027-02-02"
+    late = {"STORECTL_NOW": "2027-03-01T11:00:00+08:00"}
+    assert ok("warranty", P1[0], env=late)["status"] == "expired"
+    t = ok("service", "open", P1[0], "--problem", "屏幕碎裂", "--store", "SZ01", "--staff", "E002", env=late)
+    assert t["under_warranty"] is False and t["warranty_until"] == "2027-02-02"
+
+
+def test_used_units_sold_without_warranty_have_none_anywhere(shop):
+    ok("config", "set", "warranty.used_months", "0", env=at("11-01"))
+    ok("tradein", ",".join(P1), "--sku", "IP17P", "--grade", "C", "--price", "2500", "--store", "SZ01", "--pay", "cash", env=at("11-01"))
+    sale = ok("sell", "--store", "SZ01", "--staff", "E002", P1[0], "--price", f"{P1[0]}=3000", "--pay", "cash=3000", env=at("11-02"))
+    assert sale["lines"][0]["warranty_until"] is None
+    assert ok("sn", "show", P1[0], env=at("11-02"))["warranty_until"] is None
+    assert ok("warranty", P1[0], env=at("11-02"))["status"] == "no_warranty"
+    t = ok("service", "open", P1[0], "--problem", "不开机", "--store", "SZ01", "--staff", "E002", env=at("11-02"))
+    assert t["under_warranty"] is False
+
+
 def test_a_return_ends_the_warranty_and_a_resale_starts_a_new_one(sold):
     ok("return", sold["id"], "--refund", "cash", env=at("11-05"))
     assert ok("warranty", P1[0], env=at("11-06"))["status"] == "not_sold"

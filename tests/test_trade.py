@@ -57,6 +57,18 @@ def test_a_trade_in_checks_the_codes_like_a_stock_in(shop):
     assert ok("stock", "list") == [] and ok("tradeins", "list") == []
 
 
+def test_a_unit_on_an_open_service_ticket_cannot_be_traded_in_until_the_ticket_is_closed(shop):
+    receive(NEW)
+    ok("sell", "--store", "SZ01", "--staff", "E002", "--customer", "C002", NEW1, "--pay", "cash=8999")
+    ok("service", "open", NEW1, "--problem", "屏幕闪烁", "--store", "SZ01", "--staff", "E002")
+    err = fails("conflict", "tradein", NEW, "--sku", "IP17P", "--grade", "B", "--price", "5000", "--store", "SZ01", "--pay", "cash")
+    assert "SV-000001" in err["message"] and "service close SV-000001" in err["hint"]
+    assert ok("sn", "show", NEW1)["status"] == "sold" and ok("tradeins", "list") == []
+    ok("service", "close", "SV-000001")
+    assert trade(NEW, "--pay", "cash")["returning"] is True
+    assert run("db", "check").code == 0
+
+
 def test_a_code_the_shop_holds_is_a_conflict(shop):
     receive(NEW)
     err = fails("conflict", "tradein", NEW, "--sku", "IP17P", "--grade", "A", "--price", "5000", "--store", "SZ01")
@@ -224,6 +236,20 @@ def test_completing_a_pre_order_sells_it_with_the_deposit_paid_and_who_took_each
     fails("conflict", "order", "complete", so["id"], "--pay", "cash=7878")
     fails("conflict", "order", "cancel", so["id"])
     assert run("db", "check").code == 0
+
+
+def test_a_pre_order_agreed_at_a_flash_price_counts_its_units_against_the_quota(shop):
+    receive(NEW)
+    receive(f"{imei('86012345678913')},{imei('86012345678914')},F17NEW02")
+    ok("price", "set", "IP17P", "6999", "--customer", "C002", "--from", "2026-11-02", "--until", "2026-11-05", "--quota", "1")
+    so = ok("order", "add", NEW1, "--customer", "C002", "--deposit", "wechat=1000", "--store", "SZ01", "--staff", "E002")
+    assert so["total"] == "6999.00"
+    assert next(r for r in ok("price", "list", "--sku", "IP17P") if "quota" in r)["sold"] == 1
+    # the quota is gone: the next unit sells at the next rule, and so would a second order
+    line = ok("sell", imei("86012345678913"), "--store", "SZ01", "--staff", "E002", "--customer", "C002", "--pay", "cash=9000")["lines"][0]
+    assert line["rule"] != "flash:customer:C002" and line["price"] != "6999.00"
+    done = ok("order", "complete", so["id"], "--pay", "cash=5999")  # the order keeps the price it agreed
+    assert done["receipt"]["total"] == "6999.00"
 
 
 def test_a_pre_order_must_be_paid_in_full_to_complete(shop):

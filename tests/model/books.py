@@ -29,6 +29,8 @@ from .commission import CommissionBooks
 from .crm import CrmBooks
 from .aftersales import AfterSales
 from .coupons import CouponBooks
+from .campaigns import CampaignBooks
+from .flash import FlashBooks
 from .trade import TradeBooks
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -271,7 +273,7 @@ def period(text: str) -> Period:
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
+class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks, FlashBooks, CampaignBooks):
     def __init__(self) -> None:
         self.coupons_init()
         self.now = local(SETUP_AT)
@@ -340,7 +342,8 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
             return None
         return next(lv for lv in LEVELS if lv.name == c.level)
 
-    def price(self, sku: str, customer: str | None) -> tuple[int, str]:
+    def price(self, sku: str, customer: str | None, qty: int = 1, claim: bool = False) -> tuple[int, str]:
+        """With `claim`, a flash price taken counts `qty` units of its quota (flash.py)."""
         c = self.customers.get(customer) if customer else None
         lv = self.level_of(c)
         if c is not None:
@@ -350,9 +353,15 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
             if lv is not None:
                 candidates.append(("level", lv.name))
             for scope, ref in candidates:
+                flash = self.flash_price(sku, scope, ref, c, qty, claim)
+                if flash is not None:
+                    return flash
                 for r_sku, r_scope, r_ref, r_price in reversed(PRICE_RULES):
                     if (r_sku, r_scope, r_ref) == (sku, scope, ref):
                         return r_price, f"{scope}:{ref}"
+        flash = self.flash_price(sku, "list", "", c, qty, claim)
+        if flash is not None:  # a flash price is the price: no level discount on top
+            return flash
         list_price = PRODUCTS[sku][3]
         if lv is not None and lv.discount_bp > 0:
             return (list_price * (10_000 - lv.discount_bp) + 5_000) // 10_000, f"level-discount:{lv.name}"
@@ -495,7 +504,7 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
             elif line.unit is not None and line.sku in manual:
                 line.price, line.rule = manual[line.sku], "manual"
             else:
-                line.price, line.rule = self.price(line.sku, customer)
+                line.price, line.rule = self.price(line.sku, customer, line.qty, claim=True)
         taken = self.coupon_plan(op.get("coupons") or [], lines)
         total = sum(line.amount for line in lines)
         points = op.get("points") or 0
@@ -646,9 +655,13 @@ class Books(AfterSales, CommissionBooks, CrmBooks, CouponBooks, TradeBooks):
                     continue
                 self.once_paid.add((c.code, i))
             total += pts
+        extra, handles = self.checkin_coupons(c.code, streak)  # coupons.py: rules that issue a coupon
+        total += extra
         self.checkins[(c.code, today)] = streak
         self.post_points(c.code, "checkin", total)
-        return {"date": today.isoformat(), "streak": streak, "points": total, "balance": c.points}
+        return {"date": today.isoformat(), "streak": streak, "points": total, "balance": c.points,
+                "coupons": [{"coupon": self.instances[h].coupon, "expires": self.instances[h].expires.isoformat()} for h in handles],
+                "_handles": handles}
 
     # --- what the reports must say --------------------------------------------------------
 

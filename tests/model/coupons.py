@@ -20,6 +20,8 @@ COUPONS = [
     ("LJ5", "立减5元", 500, 0, 0, 0, None, 3, True),
 ]
 CODES: dict[str, str] = {}  # handle -> the product's instance code (the harness fills it)
+# check-in rules that issue a coupon (`points rule add --every N [--points P] --coupon CODE`): every, points, coupon
+CHECKIN_COUPONS = [(1, None, "LJ5"), (2, 10, "PJ10")]
 
 
 def setup_commands() -> list[list[str]]:
@@ -30,6 +32,8 @@ def setup_commands() -> list[list[str]]:
                ["--pct", f"{pct / 100:g}"] + (["--max-off", fm(max_off)] if max_off else [])
         cmd += (["--category", category] if category else []) + ["--valid-days", str(days)] + (["--stackable"] if stackable else [])
         cmds.append(cmd)
+    for every, points, code in CHECKIN_COUPONS:
+        cmds.append(["points", "rule", "add", "--every", str(every)] + (["--points", str(points)] if points else []) + ["--coupon", code])
     return cmds
 
 
@@ -71,6 +75,15 @@ class CouponBooks:
         today = self.now.date()
         self.instances[handle] = Instance(handle, code, op["phone"], today, today + timedelta(days=self.templates[code][7] - 1))
         return handle
+
+    def checkin_coupons(self, customer: str, streak: int) -> tuple[int, list[str]]:
+        """What the coupon rules give a check-in on streak day `streak`: their points, the instances issued."""
+        points, handles = 0, []
+        for every, pts, code in sorted(CHECKIN_COUPONS, key=lambda r: r[0]):
+            if streak % every == 0:
+                points += pts or 0
+                handles.append(self.coupon_issue({"coupon": code, "phone": customer}))
+        return points, handles
 
     def category_of(self, sku: str) -> str:
         from .books import PRODUCTS

@@ -20,6 +20,7 @@ class Lead:
     created: datetime
     status: str = "open"
     won_at: datetime | None = None
+    until: datetime | None = None  # a campaign's lead lives until the campaign ends (campaigns.py); by hand: LEAD_WINDOW
 
 
 class CrmBooks:
@@ -43,7 +44,7 @@ class CrmBooks:
         if not phone:
             return
         for lead in self.crm_leads():
-            if lead.status == "open" and lead.phone == phone and lead.created <= at < lead.created + LEAD_WINDOW:
+            if lead.status == "open" and lead.phone == phone and lead.created <= at < (lead.until or lead.created + LEAD_WINDOW):
                 lead.status, lead.won_at = "won", at
 
     def leads_won(self, owner: str, p) -> int:  # noqa: ANN001

@@ -19,7 +19,9 @@ from storectl.money import format_money as fm
 from . import commission
 from . import aftersales
 from .aftersales import service_command
-from . import trade
+from . import campaigns, flash, trade
+from .campaigns import CampaignHistory
+from .flash import FlashHistory
 from .trade import TradeHistory
 
 from .books import (
@@ -85,6 +87,7 @@ def setup_commands() -> list[list[str]]:
         cmds.append(["price", "set", sku, fm(price), f"--{scope}", ref])
     cmds += commission.setup_commands()
     cmds += coupon_setup()
+    cmds += aftersales.setup_commands()
     return cmds
 
 
@@ -156,6 +159,10 @@ def command(op: dict) -> list[str]:
         return ["lead", "add", op["phone"], "--owner", op["owner"]]
     if kind == "tradein" or kind.startswith("order_"):
         return trade.command(op)
+    if kind == "flash_set":
+        return flash.command(op)
+    if kind.startswith("campaign_"):
+        return campaigns.command(op)
     raise ValueError(kind)
 
 
@@ -207,7 +214,7 @@ def luhn(body: str) -> str:
 # --- the generator --------------------------------------------------------------------------
 
 
-class History(TradeHistory):
+class History(TradeHistory, FlashHistory, CampaignHistory):
     """Builds a valid history step by step, applying each operation to its own model."""
 
     def __init__(self, chooser: Chooser) -> None:
@@ -344,10 +351,15 @@ class History(TradeHistory):
         store = self.c.pick(stores)
         staff = self.c.pick([code for code, (_, home) in STAFF.items() if home == store] if self.c.chance(75) else list(STAFF))
         units, qtys = self._some_stock(store, most_units=2)
+        self.flash_items(store, units, qtys)  # flash.py: now and then the SKU of a running flash sale
+        aftersales.add_used_unit(self, store, units)  # and a used unit in stock there
         items = [["unit", u] for u in units] + [["qty", sku, n] for sku, n in qtys.items()]
         members = [c.code for c in self.books.customers.values() if c.is_member]
         who = self.c.int(0, 9)
         customer = None if who <= 3 else self.c.pick(["C001", "C002"]) if who <= 5 else "C003" if who == 6 else self.c.pick(members)
+        if who > 6:  # a member who holds coupons (issued, or from check-ins) comes to use them more often
+            holders = [m for m in members if self.books.open_coupons(m)]
+            customer = self.c.pick(holders) if holders and self.c.chance(50) else customer
         op = {"op": "sell", "store": store, "staff": staff, "customer": customer, "items": items}
         if self.c.chance(20):
             op["channel"] = self.c.pick(CHANNELS)
@@ -360,19 +372,21 @@ class History(TradeHistory):
         # price it with the model (without applying) to know the total
         total = 0
         priced = []
+        saved = self.books.flash_save()  # flash units the pricing counts are given back below
         for item in items:
             if item[0] == "unit":
                 u = self.books.unit(item[1])
                 key = item[1]
                 price = (op.get("prices") or {}).get(key)
-                price = price if price is not None else self.books.price(u.sku, customer)[0]
+                price = price if price is not None else self.books.price(u.sku, customer, claim=True)[0]
                 total += price
                 priced.append(Line(u.sku, u.first, 1, price, "", 0, staff))
             else:
                 price = (op.get("prices") or {}).get(item[1])
-                price = price if price is not None else self.books.price(item[1], customer)[0]
+                price = price if price is not None else self.books.price(item[1], customer, item[2], claim=True)[0]
                 total += item[2] * price
                 priced.append(Line(item[1], None, item[2], price, "", 0, staff))
+        self.books.flash_restore(saved)
         total -= self._coupons_for(op, customer, priced)
         cust = self.books.customers.get(customer) if customer else None
         points = 0
@@ -457,6 +471,9 @@ class History(TradeHistory):
     def op_checkin(self) -> dict | None:
         today = self.now.date()
         members = [c.code for c in self.books.customers.values() if c.is_member and (c.code, today) not in self.books.checkins]
+        on_a_streak = [m for m in members if (m, today - timedelta(days=1)) in self.books.checkins]
+        if on_a_streak and self.c.chance(60):  # keep a streak going: streak days 2, 3 issue coupons (coupons.py)
+            members = on_a_streak
         return {"op": "checkin", "phone": self.c.pick(members)} if members else None
 
     def op_member_add(self) -> dict | None:
@@ -474,7 +491,7 @@ class History(TradeHistory):
 
     WEIGHTS = [("op_stock_in", 4), ("op_sell", 7), ("op_return", 3), ("op_send", 2), ("op_receive", 2), ("op_cancel", 1),
                ("op_stock_out", 1), ("op_pay", 2), ("op_checkin", 3), ("op_member_add", 1), ("op_commission_pay", 1),
-               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS + trade.WEIGHTS
+               ("op_lead_add", 1), ("op_coupon_issue", 3), ("op_tradein", 1)] + aftersales.WEIGHTS + trade.WEIGHTS + flash.WEIGHTS + campaigns.WEIGHTS
 
     def op_commission_pay(self) -> dict | None:
         return commission.op_commission_pay(self)

@@ -23,7 +23,7 @@ from pathlib import Path
 from storectl.money import format_money as fm
 
 from conftest import ON_POSTGRES, _pg_drop, _pg_schema_url, run
-from . import commission, trade
+from . import campaigns, commission, flash, trade
 from .books import MONTH, SETUP_AT, STORES, Books, day_of, period
 from .coupons import CODES
 from .gen import setup_commands, show
@@ -135,6 +135,7 @@ class Player:
         self.label = label
         self.clock = SETUP_AT
         CODES.clear()  # coupon handles -> the product's codes, learnt as they are issued
+        campaigns.LINKS.clear()  # campaign members -> their links, learnt from the export
 
     collect: list | None = None  # a list: record every mismatch instead of stopping at the first (exploring)
 
@@ -190,12 +191,21 @@ class Player:
                     "points_unrecovered": answer["points_unrecovered"],
                     "lines": [{"sku": s, "unit": u, "qty": q, "amount": fm(a), "cost": fm(c)} for s, u, q, a, c in answer["lines"]]}
             self.check(where, got, want)
-        elif kind in ("checkin", "commission_pay") or kind.startswith("service_"):
+        elif kind == "checkin":  # learn the codes of the coupons it issued (coupons.CHECKIN_COUPONS)
+            want = {k: v for k, v in answer.items() if k != "_handles"}
+            self.check(where, got, want)
+            for handle, row in zip(answer["_handles"], got.get("coupons") or []):
+                CODES[handle] = row["code"]
+        elif kind == "commission_pay" or kind.startswith("service_"):
             self.check(where, got, answer)
         elif kind == "coupon_issue" and got.get("instances"):
             CODES[answer] = got["instances"][0]["code"]
         elif kind == "tradein" or kind.startswith("order_"):
             trade.check(self, op, got, answer, where)
+        elif kind == "flash_set":
+            self.check(where, got, answer)
+        elif kind.startswith("campaign_"):
+            campaigns.check(self, op, got, answer, where)
 
     # --- the books at the end -------------------------------------------------------------
 
@@ -282,6 +292,7 @@ class Player:
         self.compare_customers(full=full)
         self.compare_stock()
         commission.compare(self, full=full)
+        flash.compare(self)
         self.compare_db_check()
         if workbook:
             self.compare_workbook()

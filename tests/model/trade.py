@@ -44,6 +44,7 @@ class TradeBooks:
         else:
             u = self.units[known]
             assert u.status == "sold" and u.sku == op["sku"] and u.codes == list(op["codes"])
+            assert not any(t.unit == u.first and t.status != "closed" for t in self.tickets.values())
             u.status, u.store, u.cost = "in_stock", op["store"], op["price"]
             for sale in self.sales.values():
                 for i, line in enumerate(sale.lines):
@@ -76,8 +77,9 @@ class TradeBooks:
 
     def order_add(self, op: dict) -> dict:
         units = [self.code_index[c] for c in op.get("units") or []]
-        lines = [(first, self.units[first].sku, 1, self.price(self.units[first].sku, op["customer"])[0]) for first in units]
-        lines += [(None, sku, n, self.price(sku, op["customer"])[0]) for sku, n in (op.get("qtys") or {}).items()]
+        # the prices agreed now; a flash price agreed counts its units (flash.py), like a sale
+        lines = [(first, self.units[first].sku, 1, self.price(self.units[first].sku, op["customer"], claim=True)[0]) for first in units]
+        lines += [(None, sku, n, self.price(sku, op["customer"], n, claim=True)[0]) for sku, n in (op.get("qtys") or {}).items()]
         total = sum(n * price for _, _, n, price in lines)
         deposit = op["deposit"][1]
         assert lines and 0 < deposit <= total
@@ -135,7 +137,8 @@ class TradeHistory:
         from .books import PRODUCTS, SERIAL, STORES
 
         store = self.c.pick(sorted(STORES))
-        sold = [u for u in self.books.units.values() if u.status == "sold"]
+        busy = {t.unit for t in self.books.tickets.values() if t.status != "closed"}  # on a repair bench: refused
+        sold = [u for u in self.books.units.values() if u.status == "sold" and u.first not in busy]
         if sold and self.c.chance(50):
             unit = self.c.pick(sold)
             sku, codes = unit.sku, list(unit.codes)
@@ -167,8 +170,10 @@ class TradeHistory:
         store = self.c.pick(stores)
         units, qtys = self._some_stock(store, most_units=2)
         customer = self.c.pick(sorted(self.books.customers))
-        total = sum(self.books.price(self.books.unit(u).sku, customer)[0] for u in units)
-        total += sum(n * self.books.price(sku, customer)[0] for sku, n in qtys.items())
+        saved = self.books.flash_save()
+        total = sum(self.books.price(self.books.unit(u).sku, customer, claim=True)[0] for u in units)
+        total += sum(n * self.books.price(sku, customer, n, claim=True)[0] for sku, n in qtys.items())
+        self.books.flash_restore(saved)
         if total <= 0:
             return None
         from .gen import METHODS

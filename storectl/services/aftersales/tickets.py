@@ -109,7 +109,7 @@ def open_ticket(session: Session, *, code: str, problem: str, store: str, staff:
     if busy:
         raise StoreError("conflict", f"unit {first} is already on open ticket {busy}", f"storectl service show {busy}")
     product = session.get(Product, unit.product_id)
-    end = warranty.warranty_end(session, unit.id, unit.status, unit.sold_at, product.warranty_months)
+    end = warranty.warranty_end(session, unit.id, unit.status, unit.sold_at, product.warranty_months, unit.condition)
     today = settings.today(session)
     under = warranty.state(end["until"], True, today) == "in_warranty"
     now = db.now_of(session)

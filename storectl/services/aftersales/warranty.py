@@ -24,10 +24,14 @@ TICKETS = table("service_ticket", column("id"), column("doc_no"), column("unit_i
                 column("warranty_until", Date), column("sale_no"))
 
 
-def warranty_end(session: Session, unit_id: int, status: str, sold_at, months: int) -> dict:  # noqa: ANN001
-    """{"until", "sale", "customer_id", "exchange"} of a unit as it stands (until None: none runs)."""
+def warranty_end(session: Session, unit_id: int, status: str, sold_at, months: int, condition: str = "new") -> dict:  # noqa: ANN001
+    """{"until", "sale", "customer_id", "exchange"} of a unit as it stands (until None: none runs).
+    `months` is the product's; a used unit (traded in, so sold used) has `warranty.used_months`, as
+    its receipt said."""
     if status != "sold" or sold_at is None:
         return {"until": None, "sale": None, "customer_id": None, "exchange": None}
+    if (condition or "new") != "new":
+        months = int(settings.get(session, "warranty.used_months"))
     mv = Movement.__table__.c
     kind, doc, customer_id = session.execute(
         select(mv.kind, mv.doc_no, mv.customer_id).where(mv.unit_id == unit_id, mv.kind.in_(SOLD_BY)).order_by(mv.id.desc()).limit(1)
@@ -53,14 +57,14 @@ def show(session: Session, code: str) -> dict:
     unit, codes, product = (m.__table__ for m in (Unit, UnitCode, Product))
     code = normalize_unit_code(code)
     found = session.execute(
-        select(unit.c.id, unit.c.status, unit.c.sold_at, product.c.sku, product.c.name, product.c.warranty_months)
+        select(unit.c.id, unit.c.status, unit.c.sold_at, product.c.sku, product.c.name, product.c.warranty_months, unit.c.condition)
         .select_from(unit.join(codes, codes.c.unit_id == unit.c.id).join(product, product.c.id == unit.c.product_id))
         .where(codes.c.code == code)
     ).first()
     if found is None:
         raise lookup.no_unit(code)
-    unit_id, status, sold_at, sku, name, months = found
-    end = warranty_end(session, unit_id, status, sold_at, months)
+    unit_id, status, sold_at, sku, name, months, condition = found
+    end = warranty_end(session, unit_id, status, sold_at, months, condition)
     today = settings.today(session)
     sold = status == "sold"
     until = end["until"]

@@ -45,7 +45,7 @@ def show_unit(session: Session, code: str) -> dict:
     if condition != "new":  # a used unit is only ever sold used: its warranty is the shop's for used units
         warranty_months = int(settings.get(session, "warranty.used_months"))
     warranty = None
-    if status == "sold" and sold_at is not None:
+    if status == "sold" and sold_at is not None and warranty_months:  # 0 months: no warranty, as the receipt says
         warranty = add_months(local_date(sold_at, settings.shop_tz(session)), warranty_months).isoformat()
     src, dst = store.alias("src"), store.alias("dst")
     history = [
@@ -66,7 +66,7 @@ def show_unit(session: Session, code: str) -> dict:
         )
     ]
     handed = [h for h in history if h["kind"] in ("sale", "exchange_out")]
-    if warranty is not None and handed and handed[-1]["kind"] == "exchange_out":
+    if status == "sold" and sold_at is not None and handed and handed[-1]["kind"] == "exchange_out":
         warranty = _exchanged_warranty(session, handed[-1]["doc"])
     return {
         "sku": sku, "name": name, "codes": lookup.unit_codes(session, unit_id), "status": status,

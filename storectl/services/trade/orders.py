@@ -134,7 +134,8 @@ def _lines(session: Session, items: list[str], prices: list[tuple[str, int]], bu
     priced = []
     for product, unit, qty, _ in out:
         key = ("unit", unit.id) if unit is not None else ("sku", product.id)
-        price = manual[key] if key in manual else pricing.resolve(session, product, buyer)[0]
+        # a flash price agreed now counts its units, as a sale would (two orders never both get unit N)
+        price = manual[key] if key in manual else pricing.resolve(session, product, buyer, qty=qty, claim=True)[0]
         if unit is None and level_qty(session, where.id, product.id) < qty:
             raise StoreError("insufficient_stock", f"{where.code} has {level_qty(session, where.id, product.id)} of {product.sku}, {qty} ordered",
                              f"storectl stock levels --store {where.code}")

@@ -112,6 +112,12 @@ def _earlier_unit(session: Session, product: Product, codes: list[str]) -> int |
                          f"storectl sn show {unit.first}")
     if unit.product_id != product.id:
         raise StoreError("conflict", f"{unit.first} was sold as {unit.sku}, not {product.sku}", f"storectl sn show {unit.first}")
+    from storectl.models import ServiceTicket
+
+    ticket = session.execute(select(ServiceTicket.doc_no).where(ServiceTicket.unit_id == unit.id, ServiceTicket.status != "closed")).scalar()
+    if ticket is not None:  # the shop has it on a repair bench: it cannot also buy it into stock
+        raise StoreError("conflict", f"{unit.first} is on open service ticket {ticket}; it cannot be traded in now",
+                         f"finish the repair first: storectl service close {ticket}")
     mine = lookup.unit_codes(session, unit.id)
     for kind, code in zip(_kinds(product), codes):
         if mine.get(kind) not in (None, code):
