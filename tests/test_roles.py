@@ -75,7 +75,11 @@ def test_before_any_pin_every_manager_only_action_works_for_anyone(shop):
     assert r.code == 0, r.stdout
 
 
-def test_once_a_manager_has_a_pin_each_manager_only_action_is_forbidden_without_it_and_audited(shop):
+def test_once_a_manager_has_a_pin_each_manager_only_action_is_forbidden_without_it_and_audited(shop, monkeypatch):
+    from storectl.services.shop import auth
+
+    pauses = []  # the wrong PIN's one-second pause is test_trust's; here it is counted, not waited
+    monkeypatch.setattr(auth, "pause_after_wrong_pin", lambda: pauses.append(1))
     _prepare(shop)
     ok("staff", "set-pin", "E001", env={"STORECTL_NEW_PIN": PIN, "STORECTL_OPERATOR": "E001"})
     ok("period", "close", "2026-10")
@@ -93,6 +97,7 @@ def test_once_a_manager_has_a_pin_each_manager_only_action_is_forbidden_without_
         assert r.code == 0, f"{name} as a manager with the PIN failed: {r.stdout}{r.stderr}"
         if name == "period reopen":
             ok("period", "close", "2026-10", env={"STORECTL_OPERATOR": "E001"})
+    assert len(pauses) == len(ACTIONS)  # one wrong PIN per action, each answered slowly
     # every refusal is in the audit log, outcome forbidden, with the operator who tried
     log = ok("audit", "--limit", "100000")
     forbidden = [e for e in log if e["outcome"] == "forbidden"]

@@ -1,2 +1,3 @@
 """The books: the signed sales facts (`facts`), reports, the daily aggregate (`sales_day`), and the
-month-end workbook (`month_end`, `month_end_books`, typed cells in `xlsx`)."""
+month-end workbook (`month_end`, the core's state sheets in `month_end_books`, a later area's sheet
+in `month_end_<area>`, typed cells in `xlsx`)."""

@@ -23,6 +23,8 @@ from storectl.models import Channel, Customer, Product, Staff, Store
 from storectl.periods import Period, last_month, parse_period
 from storectl.services.books import month_end_books as books
 from storectl.services.books import month_end_commission
+from storectl.services.books import month_end_promo
+from storectl.services.books import month_end_service
 from storectl.services.books import month_end_trade
 from storectl.services.books import reports
 from storectl.services.shop import settings
@@ -246,9 +248,9 @@ def _fill(session: Session, wb, period: Period, start, end, tz, progress) -> dic
     progress("Orders")
     orders = month_end_trade.orders_sheet(session, wb, start, end, tz)
     progress("Coupons")
-    coupons = books.coupons_sheet(session, wb, start, end)
+    coupons = month_end_promo.coupons_sheet(session, wb, start, end)
     progress("Service")
-    service = books.service_sheet(session, wb, start, end, tz)
+    service = month_end_service.service_sheet(session, wb, start, end, tz)
     progress("Commission")
     commission = month_end_commission.commission_sheet(session, wb, start, end, tz)
     progress("Summary")

@@ -1,4 +1,4 @@
-"""The month-end workbook's state sheets: Receivables, Inventory, Points and Transfers; and Coupons.
+"""The month-end workbook's state sheets: Receivables, Inventory, Points and Transfers.
 
 Each shows the books as they stood at the end of the period, even when the workbook is written
 later: balances and stock are rebuilt from the dated history (sales, returns, payments,
@@ -232,58 +232,6 @@ def transfers_sheet(session: Session, wb, end, tz) -> SheetWriter:  # noqa: ANN0
         sku, name = products[product_id]
         unit_cost = cost * left // qty if qty else 0
         sheet.append([doc, local_naive(at, tz), stores.get(from_id), stores.get(to_id), sku, name, codes.get(unit_id), left, unit_cost])
-    sheet.totals()
-    sheet.filter()
-    return sheet
-
-
-# --- Service (after-sales warranty cost) -----------------------------------------------------
-
-
-def service_sheet(session: Session, wb, start, end, tz) -> SheetWriter:  # noqa: ANN001
-    """The month's warranty cost (services/aftersales), one row per part or exchange booked to a
-    ticket under warranty: the same rows the sales facts carry as cost, so the Sales sheet's cost
-    includes this sheet's total."""
-    from storectl.models import ServiceCost, ServiceTicket, Staff
-
-    cols = [Col("日期 Date", "datetime", 17), Col("单据 Ticket", "code", 11), Col("门店 Store", "code", 8), Col("店员 Staff", "text", 10),
-            Col("类别 Kind", "code", 9), Col("SKU", "code", 16), Col("商品 Product", "text", 28), Col("串号 Codes", "code", 36),
-            Col("数量 Qty", "int", 8, True), Col("保修成本 Warranty cost", "money", 16, True)]
-    sheet = SheetWriter(wb, "Service", cols)
-    stores = {s.id: s.code for s in session.execute(select(Store.id, Store.code))}
-    staff = {s.id: s.name for s in session.execute(select(Staff.id, Staff.name))}
-    products = {p.id: (p.sku, p.name) for p in session.execute(select(Product.id, Product.sku, Product.name))}
-    rows = list(session.execute(
-        select(ServiceCost.at, ServiceTicket.doc_no, ServiceCost.store_id, ServiceCost.staff_id, ServiceCost.kind, ServiceCost.product_id,
-               ServiceCost.unit_id, ServiceCost.qty, ServiceCost.cost_cents)
-        .join(ServiceTicket, ServiceTicket.id == ServiceCost.ticket_id)
-        .where(ServiceCost.warranty == True, ServiceCost.at >= start, ServiceCost.at < end)  # noqa: E712
-        .order_by(ServiceCost.at, ServiceCost.id)
-    ))
-    codes = codes_for(session, {r[6] for r in rows if r[6]})
-    for at, doc, store_id, staff_id, kind, product_id, unit_id, qty, cost in rows:
-        sku, name = products[product_id]
-        sheet.append([local_naive(at, tz), doc, stores.get(store_id), staff.get(staff_id), kind, sku, name, codes.get(unit_id), qty, cost])
-    sheet.totals()
-    sheet.filter()
-    return sheet
-
-
-# --- Coupons -------------------------------------------------------------------------------
-
-
-def coupons_sheet(session: Session, wb, start, end) -> SheetWriter:  # noqa: ANN001
-    """Per coupon: issued, used, expired, the discount given on the month's sales and their revenue."""
-    from storectl.services.promo import coupons
-
-    cols = [
-        Col("优惠券 Coupon", "code", 12), Col("名称 Name", "text", 22),
-        Col("发放 Issued", "int", 10, True), Col("使用 Used", "int", 10, True), Col("过期 Expired", "int", 10, True),
-        Col("折扣 Discount", "money", 14, True), Col("用券销售额 Revenue", "money", 16, True),
-    ]
-    sheet = SheetWriter(wb, "Coupons", cols)  # a sale with two coupons counts in the revenue of each
-    for r in coupons.figures(session, start, end):
-        sheet.append([r["code"], r["name"], r["issued"], r["used"], r["expired"], r["discount"], r["revenue"]])
     sheet.totals()
     sheet.filter()
     return sheet
