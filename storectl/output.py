@@ -11,6 +11,7 @@ import os
 import sys
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import typer
@@ -33,22 +34,27 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
 
 
-def console(stderr: bool = False):
+@cache
+def _console_type():  # noqa: ANN202
+    """Rich's Console, except that text with brackets that are not markup (a name such as "[/]王")
+    is printed as it is, never an error: the safety net under `table`, `details` and `notice`,
+    which never read data as markup."""
     from rich.console import Console
     from rich.errors import MarkupError
 
-    class _Console(Console):
-        """Text with brackets that are not markup (a name such as "[/]王") is printed as it is, never
-        an error: the safety net under `table` and `notice`, which never read data as markup."""
-
+    class SafeConsole(Console):
         def render_str(self, text, **kwargs):  # noqa: ANN001, ANN003, ANN201
             try:
                 return super().render_str(text, **kwargs)
             except MarkupError:
                 return super().render_str(text, **{**kwargs, "markup": False})
 
+    return SafeConsole
+
+
+def console(stderr: bool = False):
     # stderr carries messages, one to a line: never hard-wrapped at the width Rich guesses for a pipe
-    return _Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+    return _console_type()(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
 class OutputFailed(Exception):
