@@ -205,3 +205,13 @@ def clean_operator(text: str) -> str:
     """--operator / STORECTL_OPERATOR: a name shown in the audit log, so no control or invisible
     character (an ESC there would be replayed on every screen that shows the log)."""
     return clean_code(text, "operator")
+
+
+def parse_doc_no(text: str, prefix: str, *, what: str, hint: str) -> str:
+    """A document id as people type it: 'S-12', 's12', 'S-000012' -> 'S-000012' (for `prefix` "S").
+    `what` names it in the refusal ("an order id"), `hint` says where to find one."""
+    raw = (text or "").strip()
+    m = re.fullmatch(rf"{prefix}-?0*([0-9]{{1,9}})", raw, flags=re.IGNORECASE)
+    if m is None:
+        raise invalid(f"{raw!r} is not {what}", hint)
+    return f"{prefix}-{int(m[1]):06d}"

@@ -3,14 +3,14 @@ document id (`sale_by_doc`), and the list of sales for a period, store or staff 
 
 from __future__ import annotations
 
-import re
 from datetime import date, timezone
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storectl import models
-from storectl.errors import invalid, not_found
+from storectl.codes import parse_doc_no
+from storectl.errors import not_found
 from storectl.models import (
     Channel,
     Customer,
@@ -29,11 +29,7 @@ from storectl.services.shop import settings
 
 def parse_sale_doc(text: str, prefix: str = "S") -> str:
     """'S-12', 's-000012' -> 'S-000012'."""
-    raw = (text or "").strip()
-    m = re.fullmatch(rf"{prefix}-?0*([0-9]{{1,9}})", raw, flags=re.IGNORECASE)
-    if m is None:
-        raise invalid(f"{raw!r} is not a document id", f"e.g. {prefix}-000012 (storectl sale list)")
-    return f"{prefix}-{int(m[1]):06d}"
+    return parse_doc_no(text, prefix, what="a document id", hint=f"e.g. {prefix}-000012 (storectl sale list)")
 
 
 def line_dict(session: Session, line: SaleLine, *, sale_day: date, product: Product | None = None) -> dict:

@@ -19,12 +19,11 @@ or forfeited by itself (`order list --overdue` is for the morning's look or a cr
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from storectl import db
+from storectl.codes import parse_doc_no
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, OrderLine, OrderPayment, Product, Sale, SaleOrder, SalePayment, Staff, Store, Unit
 from storectl.money import format_money
@@ -40,11 +39,7 @@ DEPOSIT = "deposit"  # the payment method a completed order's sale records for i
 
 
 def parse_doc(text: str) -> str:
-    raw = (text or "").strip()
-    m = re.fullmatch(r"SO-?0*([0-9]{1,9})", raw, flags=re.IGNORECASE)
-    if m is None:
-        raise invalid(f"{raw!r} is not an order id", "e.g. SO-000001 (storectl order list)")
-    return f"SO-{int(m[1]):06d}"
+    return parse_doc_no(text, "SO", what="an order id", hint="e.g. SO-000001 (storectl order list)")
 
 
 def _order(session: Session, doc: str) -> SaleOrder:

@@ -14,12 +14,11 @@ calls into it.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from storectl import db
+from storectl.codes import parse_doc_no
 from storectl.errors import StoreError, invalid, not_found
 from storectl.models import Customer, Movement, Product, Staff, Store, TradeIn, Unit
 from storectl.money import format_money
@@ -35,11 +34,7 @@ USED_MONTHS_KEY = "warranty.used_months"
 
 def parse_doc(text: str) -> str:
     """'TI-3', 'ti-000003' -> 'TI-000003'."""
-    raw = (text or "").strip()
-    m = re.fullmatch(r"TI-?0*([0-9]{1,9})", raw, flags=re.IGNORECASE)
-    if m is None:
-        raise invalid(f"{raw!r} is not a trade-in id", "e.g. TI-000001 (storectl tradeins list)")
-    return f"TI-{int(m[1]):06d}"
+    return parse_doc_no(text, "TI", what="a trade-in id", hint="e.g. TI-000001 (storectl tradeins list)")
 
 
 def _grade(text: str) -> str:
